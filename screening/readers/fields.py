@@ -1,0 +1,235 @@
+"""Normalisers shared by every reader: DOI, pages, year, ISSN, language, title, flags.
+
+Each takes raw exported text and returns the common form, or None when there is nothing
+usable; none of them raises. Readers keep the raw value in ``Record.raw`` either way.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from screening.model import Flag
+
+__all__ = [
+    "clean_text",
+    "first_doi",
+    "flags_from_types",
+    "normalize_doi",
+    "normalize_issn",
+    "normalize_language",
+    "normalize_pages",
+    "parse_year",
+    "split_title",
+]
+
+_DOI = re.compile(r"10\.\d{4,9}/[^\s\"<>]+", re.I)
+_DOI_TRAILING = ".,;:]}>'\""
+_CENTRAL_DOI = re.compile(r"^10\.1002/central/cn-", re.I)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+_ISSN = re.compile(r"(?<![\dA-Za-z])(\d{4})-?(\d{3}[\dXx])(?![\dA-Za-z])")
+_HYPHENS = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d]")
+_TAG = re.compile(r"<[^<>]{1,80}>")
+_SPACE = re.compile(r"\s+")
+# "Schr & ouml;dinger": Web of Science breaks entities with a space after the ampersand.
+_BROKEN_ENTITY = re.compile(r"& ([a-zA-Z]{2,8};)")
+
+_LANGUAGES = {
+    "english": "eng", "en": "eng", "eng": "eng",
+    "french": "fre", "fr": "fre", "fre": "fre", "fra": "fre",
+    "german": "ger", "de": "ger", "ger": "ger", "deu": "ger",
+    "spanish": "spa", "es": "spa", "spa": "spa",
+    "italian": "ita", "it": "ita", "ita": "ita",
+    "portuguese": "por", "pt": "por", "por": "por",
+    "dutch": "dut", "nl": "dut", "dut": "dut", "nld": "dut",
+    "chinese": "chi", "zh": "chi", "chi": "chi", "zho": "chi",
+    "japanese": "jpn", "ja": "jpn", "jpn": "jpn",
+    "russian": "rus", "ru": "rus", "rus": "rus",
+    "polish": "pol", "pl": "pol", "pol": "pol",
+    "korean": "kor", "ko": "kor", "kor": "kor",
+    "turkish": "tur", "tr": "tur", "tur": "tur",
+    "swedish": "swe", "sv": "swe", "swe": "swe",
+    "danish": "dan", "da": "dan", "dan": "dan",
+    "norwegian": "nor", "no": "nor", "nor": "nor",
+    "finnish": "fin", "fi": "fin", "fin": "fin",
+    "czech": "cze", "cs": "cze", "cze": "cze", "ces": "cze",
+    "hungarian": "hun", "hu": "hun", "hun": "hun",
+    "greek": "gre", "el": "gre", "gre": "gre", "ell": "gre",
+    "hebrew": "heb", "he": "heb", "heb": "heb",
+    "arabic": "ara", "ar": "ara", "ara": "ara",
+    "persian": "per", "fa": "per", "per": "per", "fas": "per",
+    "croatian": "hrv", "hr": "hrv", "hrv": "hrv",
+    "serbian": "srp", "sr": "srp", "srp": "srp",
+    "slovak": "slo", "sk": "slo", "slo": "slo", "slk": "slo",
+    "slovenian": "slv", "sl": "slv", "slv": "slv",
+    "romanian": "rum", "ro": "rum", "rum": "rum", "ron": "rum",
+    "ukrainian": "ukr", "uk": "ukr", "ukr": "ukr",
+    "lithuanian": "lit", "lt": "lit", "lit": "lit",
+    "afrikaans": "afr", "af": "afr", "afr": "afr",
+    "catalan": "cat", "ca": "cat", "cat": "cat",
+    "icelandic": "ice", "is": "ice", "ice": "ice",
+    "malay": "may", "ms": "may", "may": "may",
+    "indonesian": "ind", "id": "ind", "ind": "ind",
+    "thai": "tha", "th": "tha", "tha": "tha",
+    "vietnamese": "vie", "vi": "vie", "vie": "vie",
+    "bulgarian": "bul", "bg": "bul", "bul": "bul",
+    "estonian": "est", "et": "est", "est": "est",
+    "latvian": "lav", "lv": "lav", "lav": "lav",
+}
+
+_TYPE_FLAGS: tuple[tuple[re.Pattern[str], Flag], ...] = (
+    (re.compile(r"retraction of publication|retraction notice|^retraction$", re.I),
+     Flag.RETRACTION_NOTICE),
+    (re.compile(r"retracted publication|retracted article", re.I), Flag.RETRACTED),
+    (re.compile(r"erratum|correction|corrigendum", re.I), Flag.ERRATUM),
+    (re.compile(r"^comment$|^comment on\b", re.I), Flag.COMMENT),
+    (re.compile(r"conference abstract|meeting abstract|conference proceeding", re.I),
+     Flag.CONFERENCE_ABSTRACT),
+    (re.compile(r"in press|early access|ahead of print", re.I), Flag.IN_PRESS),
+    (re.compile(r"preprint", re.I), Flag.PREPRINT),
+)
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """The DOI in ``value``, lower-cased, without URL prefix or ``[doi]`` suffix.
+
+    Cochrane CENTRAL's own ``10.1002/central/CN-…`` identifiers are not article DOIs
+    and give None.
+    """
+    if not value:
+        return None
+    text = value.replace("%2F", "/").replace("%2f", "/")
+    match = _DOI.search(text)
+    if match is None:
+        return None
+    doi = match.group().rstrip(_DOI_TRAILING).lower()
+    if doi.endswith(")") and doi.count("(") < doi.count(")"):
+        doi = doi[:-1]
+    if _CENTRAL_DOI.match(doi):
+        return None
+    return doi
+
+
+def first_doi(values: Iterable[str | None]) -> str | None:
+    """The first value holding a DOI, normalised."""
+    for value in values:
+        doi = normalize_doi(value)
+        if doi:
+            return doi
+    return None
+
+
+def parse_year(value: str | None) -> int | None:
+    """The first plausible year (1500-2199) in a date string such as ``2019 Jan-Feb``."""
+    if not value:
+        return None
+    match = _YEAR.search(value)
+    return int(match.group(1)) if match else None
+
+
+def normalize_pages(
+    value: str | None, end: str | None = None
+) -> tuple[str | None, str | None, str | None]:
+    """Return ``(pages, start_page, end_page)`` with abbreviated ranges expanded.
+
+    ``466-75`` -> ``('466-475', '466', '475')``; Unicode hyphens become ``-``; Ovid's
+    ``No``/``Specified`` pair ("No Pagination Specified") gives Nones. ``end`` is a separate
+    end page (RIS ``EP``).
+    """
+    start = _HYPHENS.sub("-", value).strip() if value else ""
+    stop = _HYPHENS.sub("-", end).strip() if end else ""
+    if start.lower() in {"no", "n.pag", "n.pag."} or "no pagination" in start.lower():
+        return None, None, None
+    if stop.lower() == "specified":
+        stop = ""
+    if not stop and "-" in start:
+        first, _, last = start.partition("-")
+        start, stop = first.strip(), last.strip()
+    if not start:
+        return (stop or None), (stop or None), None
+    if stop and stop.isdigit() and start.isdigit() and len(stop) < len(start):
+        stop = start[: len(start) - len(stop)] + stop
+    if stop and stop != start:
+        return f"{start}-{stop}", start, stop
+    return start, start, None
+
+
+def normalize_issn(values: Iterable[str]) -> tuple[str, ...]:
+    """Every ISSN found in ``values`` as ``NNNN-NNNX``, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for match in _ISSN.finditer(value or ""):
+            seen[f"{match.group(1)}-{match.group(2).upper()}"] = None
+    return tuple(seen)
+
+
+def normalize_language(values: Iterable[str]) -> tuple[str, ...]:
+    """Languages as ISO 639-2/B codes where known (``English``, ``eng``, ``ENG`` -> ``eng``)."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for part in re.split(r"[;,]", value or ""):
+            key = part.strip().lower()
+            if key:
+                seen[_LANGUAGES.get(key, key)] = None
+    return tuple(seen)
+
+
+def clean_text(value: str | None) -> str | None:
+    """Screening text: HTML entities decoded, inline markup removed, spaces collapsed."""
+    if value is None:
+        return None
+    text = value
+    if "&" in text:
+        if "& " in text:
+            text = _BROKEN_ENTITY.sub(r"&\1", text)
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub("", text)
+    text = _SPACE.sub(" ", text).strip()
+    return text or None
+
+
+def split_title(value: str | None, *, strip_period: bool = False) -> tuple[str | None, bool]:
+    """Return ``(title, translated)``.
+
+    PubMed and others enclose an English translation of a non-English title in square
+    brackets (``[Title of the article].``). Only a title wholly enclosed in one balanced
+    pair of brackets is treated as translated; a title that merely starts with ``[`` is
+    kept as it is.
+    """
+    title = clean_text(value)
+    if not title:
+        return None, False
+    translated = False
+    core = title[:-1] if title.endswith(".") else title
+    if core.startswith("[") and core.endswith("]") and _balanced_outer(core):
+        title = core[1:-1].strip()
+        translated = True
+    if strip_period and title.endswith(".") and not title.endswith(".."):
+        title = title[:-1]
+    return title or None, translated
+
+
+def _balanced_outer(text: str) -> bool:
+    depth = 0
+    for index, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0 and index != len(text) - 1:
+                return False
+    return depth == 0
+
+
+def flags_from_types(types: Iterable[str]) -> set[str]:
+    """Flags implied by publication types (PubMed PT, Embase M3, WoS DT, Scopus type)."""
+    flags: set[str] = set()
+    for value in types:
+        for part in value.split(";"):
+            part = part.strip()
+            for pattern, flag in _TYPE_FLAGS:
+                if pattern.search(part):
+                    flags.add(flag.value)
+    return flags
