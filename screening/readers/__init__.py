@@ -1,6 +1,22 @@
 """Readers for database exports. Importing this package registers every built-in reader."""
 
-from screening.readers import medline  # noqa: F401
+# One module per format family; importing each registers its readers.
+from screening.readers import (  # noqa: F401
+    bibtex,
+    cochrane_csv,
+    cochrane_text,
+    embase_csv,
+    endnote_xml,
+    generic_csv,
+    medline,
+    ovid_tagged,
+    pubmed_csv,
+    pubmed_xml,
+    ris,
+    scopus_csv,
+    wos_tab,
+    wos_text,
+)
 from screening.readers.base import (
     Head,
     ReadResult,

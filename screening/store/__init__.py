@@ -1,0 +1,1 @@
+"""Review store (being written)."""
