@@ -79,7 +79,9 @@ class Record:
     """One bibliographic record as exported by a database, normalised.
 
     ``record_id`` is ``"<source_id>:<ordinal>"`` once the record is in a review store;
-    readers leave it ``None``. ``raw`` maps every original tag (or column) to its values.
+    readers leave it ``None``. ``raw`` maps every original tag (or column) to the list of
+    its values, in file order (lists, not tuples: converting them cost a fifth of the
+    reading time; treat them as read-only).
     """
 
     source: SourceRef
@@ -110,4 +112,4 @@ class Record:
     mesh: tuple[str, ...] = ()
     emtree: tuple[str, ...] = ()
     flags: frozenset[str] = frozenset()
-    raw: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    raw: Mapping[str, list[str]] = field(default_factory=dict)

@@ -192,9 +192,21 @@ def _preview(text: str) -> str:
     return first[:40]
 
 
+_NEEDS_CLEANING = ("&", "<", "  ", "\n", "\t", "\r")
+
+
 def _tuple(values: Iterable[str] | None) -> tuple[str, ...]:
     if not values:
         return ()
+    # Fast path for the common case (author lists run to hundreds): one check on the
+    # joined text instead of clean_text per value.
+    if isinstance(values, list | tuple):
+        joined = "\x1f".join(values)
+        if not any(mark in joined for mark in _NEEDS_CLEANING) and " \x1f" not in joined \
+                and "\x1f " not in joined and "\x1f\x1f" not in joined:
+            stripped = joined.strip()
+            if stripped == joined and joined:
+                return tuple(values)
     out: list[str] = []
     for value in values:
         text = F.clean_text(value)
@@ -205,7 +217,7 @@ def _tuple(values: Iterable[str] | None) -> tuple[str, ...]:
 
 def build_record(
     source: SourceRef,
-    raw: Mapping[str, Iterable[str]],
+    raw: Mapping[str, list[str]],
     *,
     native_id: str | None = None,
     title: str | None = None,
@@ -291,6 +303,6 @@ def build_record(
         mesh=_tuple(mesh),
         emtree=_tuple(emtree),
         flags=frozenset(all_flags),
-        raw=MappingProxyType({k: tuple(v) for k, v in raw.items()}),
+        raw=MappingProxyType(raw if isinstance(raw, dict) else dict(raw)),
     )
     return record, problems

@@ -124,7 +124,7 @@ def iter_blocks(
             if start > pos:
                 body = text[pos:start]
                 n_lines = body.count("\n")
-                if body.strip():
+                if not body.isspace():
                     last = line + n_lines - (1 if body.endswith("\n") else 0)
                     yield Block(line, last, body, True)
                 line += n_lines
@@ -132,7 +132,7 @@ def iter_blocks(
             pos = end
         carry = text[pos:]
         carry_line = line
-    if carry.strip():
+    if carry and not carry.isspace():
         n_lines = carry.count("\n")
         last = carry_line + n_lines - (1 if carry.endswith("\n") else 0)
         yield Block(carry_line, last, carry, False)
@@ -157,6 +157,13 @@ def bad_bytes(text: str) -> tuple[int, str] | None:
     Returns ``(line_offset, shown)``: the number of newlines before them and the first
     few bytes as ``\\xNN``; None when the text decoded cleanly.
     """
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")  # fails only on the surrogates that stand for bad bytes
+        return None
+    except UnicodeEncodeError:
+        pass
     match = _SURROGATE_RUN.search(text)
     if match is None:
         return None

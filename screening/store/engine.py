@@ -1,0 +1,206 @@
+"""Connecting to a review store: URLs, SQLite pragmas, schema creation and the triggers.
+
+SQLite (the default) is a file ``review.sqlite`` in the review directory, in WAL mode with
+foreign keys on and ``synchronous=NORMAL``. PostgreSQL is reached through psycopg 3; a plain
+``postgresql://`` URL is rewritten to ``postgresql+psycopg://``. Nothing here reads the
+environment: callers pass the URL.
+
+The ``decisions`` table is append-only on both engines: triggers refuse UPDATE and DELETE
+(and TRUNCATE on PostgreSQL) with :data:`APPEND_ONLY_MESSAGE`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from screening.errors import StoreError
+from screening.store import schema
+from screening.store._common import litsieve_version, utcnow
+
+__all__ = [
+    "APPEND_ONLY_MESSAGE",
+    "SQLITE_FILE_NAME",
+    "create_store_engine",
+    "display_url",
+    "ensure_schema",
+    "normalize_url",
+    "sqlite_url",
+]
+
+#: The file name of the SQLite store inside a review directory.
+SQLITE_FILE_NAME = "review.sqlite"
+
+#: What the database says when anything tries to change or remove a decision.
+APPEND_ONLY_MESSAGE = "decisions are append-only: add a new decision instead"
+
+#: Execution option naming how a SQLite transaction begins ("IMMEDIATE" takes the write
+#: lock at once, so a writer never fails half-way when another process writes).
+SQLITE_BEGIN = "litsieve_sqlite_begin"
+
+_SQLITE_TRIGGERS = tuple(
+    f"""CREATE TRIGGER IF NOT EXISTS decisions_no_{verb.lower()}
+BEFORE {verb} ON decisions
+BEGIN
+    SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}');
+END"""
+    for verb in ("UPDATE", "DELETE")
+)
+
+_PG_TRIGGERS = (
+    f"""CREATE OR REPLACE FUNCTION litsieve_decisions_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
+END
+$$""",
+    """CREATE TRIGGER decisions_no_update_or_delete
+BEFORE UPDATE OR DELETE ON decisions
+FOR EACH ROW EXECUTE FUNCTION litsieve_decisions_append_only()""",
+    """CREATE TRIGGER decisions_no_truncate
+BEFORE TRUNCATE ON decisions
+FOR EACH STATEMENT EXECUTE FUNCTION litsieve_decisions_append_only()""",
+)
+
+
+def sqlite_url(review_dir: Path) -> str:
+    """The URL of the default store: ``review.sqlite`` in ``review_dir`` (made absolute)."""
+    return f"sqlite:///{(Path(review_dir) / SQLITE_FILE_NAME).absolute()}"
+
+
+def display_url(url: sa.URL) -> str:
+    """``url`` as text with any password hidden (for messages and logs)."""
+    return url.render_as_string(hide_password=True)
+
+
+def normalize_url(url: str | sa.URL) -> sa.URL:
+    """Parse a store URL; ``postgresql://`` and ``postgres://`` become psycopg 3 URLs.
+
+    Raises StoreError for anything but SQLite (pysqlite) and PostgreSQL (psycopg 3).
+    """
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"not a database URL: {str(url)!r}") from exc
+    backend, driver = parsed.get_backend_name(), parsed.drivername.partition("+")[2]
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed
+    raise StoreError(
+        f"unsupported store URL {display_url(parsed)!r}: use sqlite:///<path> or "
+        "postgresql://<user>@<host>/<database> (psycopg 3)"
+    )
+
+
+def _is_memory(url: sa.URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url.query)
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN, so DDL and the import are real transactions
+    # (the documented recipe for pysqlite's legacy transaction handling).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
+
+
+def create_store_engine(
+    url: str | sa.URL, *, connect_args: Mapping[str, Any] | None = None, echo: bool = False
+) -> Engine:
+    """An Engine for ``url`` with the store's connection settings (nothing is opened yet)."""
+    parsed = normalize_url(url)
+    args = dict(connect_args or {})
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return sa.create_engine(parsed, connect_args=args, echo=echo)
+        except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
+            raise StoreError(f"cannot use {display_url(parsed)!r}: {exc}") from exc
+    extra: dict[str, Any] = {}
+    if _is_memory(parsed):
+        args.setdefault("check_same_thread", False)
+        extra["poolclass"] = StaticPool
+    else:
+        folder = Path(parsed.database or "").absolute().parent
+        if not folder.is_dir():
+            raise StoreError(
+                f"cannot open the review store {parsed.database}: "
+                f"the directory {folder} does not exist"
+            )
+    args.setdefault("timeout", 30.0)  # seconds to wait for another writer
+    engine = sa.create_engine(parsed, connect_args=args, echo=echo, **extra)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _schema_version(conn: Connection) -> int | None:
+    """The version recorded in ``meta``; None when the store has no schema yet."""
+    if not sa.inspect(conn).has_table("meta"):
+        return None
+    value = conn.execute(
+        sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def _check_version(found: int, where: str) -> None:
+    if found != schema.SCHEMA_VERSION:
+        raise StoreError(
+            f"the review store {where} has schema version {found}; this litsieve "
+            f"({litsieve_version()}) works with version {schema.SCHEMA_VERSION}"
+        )
+
+
+def ensure_schema(engine: Engine) -> bool:
+    """Create the tables, indexes and triggers unless they exist; True when it created them.
+
+    Connecting to an existing store writes nothing. Creation is one transaction, serialised
+    against concurrent first connections (SQLite write lock, PostgreSQL advisory lock).
+    """
+    where = display_url(engine.url)
+    with engine.connect() as conn:
+        found = _schema_version(conn)
+    if found is not None:
+        _check_version(found, where)
+        return False
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        with conn.begin():
+            if not sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
+            found = _schema_version(conn)  # another process may have won the race
+            if found is not None:
+                _check_version(found, where)
+                return False
+            schema.metadata.create_all(conn)
+            for statement in _SQLITE_TRIGGERS if sqlite else _PG_TRIGGERS:
+                conn.exec_driver_sql(statement)
+            conn.execute(
+                schema.meta.insert(),
+                [
+                    {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
+                    {"key": "created_at", "value": utcnow().isoformat()},
+                    {"key": "created_by", "value": f"litsieve {litsieve_version()}"},
+                ],
+            )
+    return True

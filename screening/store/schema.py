@@ -1,0 +1,219 @@
+"""The tables of the review store (SQLAlchemy Core). Table and column names are a data contract.
+
+::
+
+    runs ◄──────────── sources ◄──── records ◄──── decisions (append-only)
+     ▲                                                │
+     └────────────────────────────────────────────────┘
+    reviewers          meta (schema version)
+
+Timestamps are UTC (:class:`UTCDateTime`); list and mapping fields of a record are JSON text.
+The same schema runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TEXT_COLUMNS",
+    "TUPLE_COLUMNS",
+    "UTCDateTime",
+    "decisions",
+    "meta",
+    "metadata",
+    "records",
+    "reviewers",
+    "runs",
+    "sources",
+]
+
+#: Bumped whenever a table changes; a store with another version is refused.
+SCHEMA_VERSION = 1
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; naive datetimes are refused.
+
+    PostgreSQL keeps ``timestamptz``; SQLite keeps the UTC wall time as fixed-width text,
+    which sorts in time order. Values read back are always aware and in UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; the store keeps UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("parameters", sa.Text, nullable=False),  # JSON object
+    sa.Column("summary", sa.Text),  # JSON object, set when the run finishes
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("litsieve_version", sa.Text, nullable=False),
+    sa.CheckConstraint("status IN ('running', 'ok', 'failed')", name="status"),
+)
+
+reviewers = sa.Table(
+    "reviewers",
+    metadata,
+    sa.Column("reviewer_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("source_id", sa.Text, primary_key=True),  # first 12 hex digits of sha256
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False, unique=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("database", sa.Text),
+    sa.Column("export_format", sa.Text, nullable=False),
+    sa.Column("encoding", sa.Text, nullable=False),
+    sa.Column("n_records", sa.Integer, nullable=False),
+    sa.Column("n_rejects", sa.Integer, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id")),
+)
+
+#: Columns of ``records`` holding a JSON array of strings (a Record's tuple fields).
+TUPLE_COLUMNS = (
+    "authors",
+    "group_authors",
+    "issn",
+    "language",
+    "publication_types",
+    "keywords",
+    "mesh",
+    "emtree",
+)
+#: Columns of ``records`` holding plain text copied from a Record.
+TEXT_COLUMNS = (
+    "native_id",
+    "title",
+    "title_original",
+    "abstract",
+    "journal",
+    "journal_abbrev",
+    "volume",
+    "issue",
+    "pages",
+    "start_page",
+    "end_page",
+    "doi",
+    "pmid",
+    "pmcid",
+    "embase_id",
+)
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("record_id", sa.Text, primary_key=True),  # "<source_id>:<ordinal>"
+    sa.Column("source_id", sa.Text, sa.ForeignKey("sources.source_id"), nullable=False),
+    sa.Column("ordinal", sa.Integer, nullable=False),
+    sa.Column("line_start", sa.Integer, nullable=False),
+    sa.Column("line_end", sa.Integer, nullable=False),
+    sa.Column("database", sa.Text),
+    sa.Column("export_format", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("native_id", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("title_original", sa.Text),
+    sa.Column("abstract", sa.Text),
+    sa.Column("authors", sa.Text),  # JSON array; NULL when empty
+    sa.Column("group_authors", sa.Text),
+    sa.Column("year", sa.Integer),
+    sa.Column("journal", sa.Text),
+    sa.Column("journal_abbrev", sa.Text),
+    sa.Column("volume", sa.Text),
+    sa.Column("issue", sa.Text),
+    sa.Column("pages", sa.Text),
+    sa.Column("start_page", sa.Text),
+    sa.Column("end_page", sa.Text),
+    sa.Column("doi", sa.Text),
+    sa.Column("pmid", sa.Text),
+    sa.Column("pmcid", sa.Text),
+    sa.Column("embase_id", sa.Text),
+    sa.Column("other_ids", sa.Text),  # JSON object
+    sa.Column("issn", sa.Text),
+    sa.Column("language", sa.Text),
+    sa.Column("publication_types", sa.Text),
+    sa.Column("keywords", sa.Text),
+    sa.Column("mesh", sa.Text),
+    sa.Column("emtree", sa.Text),
+    sa.Column("flags", sa.Text),  # JSON array, sorted
+    sa.Column("raw", sa.Text),  # JSON object: every original tag -> list of values
+    sa.Column("raw_text", sa.Text),  # quarantined rejects: the text as read
+    sa.Column("problems", sa.Text),  # quarantined rejects: JSON array of problem strings
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("status IN ('ok', 'unparseable')", name="status"),
+    sa.Index(None, "source_id", "ordinal", unique=True),
+    sa.Index(None, "doi"),
+    sa.Index(None, "pmid"),
+    sa.Index(None, "native_id"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id")),
+    sa.Column("cluster_id", sa.Text),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("params_hash", sa.Text),
+    sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id")),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("duplicate_of", sa.Text),
+    sa.CheckConstraint("record_id IS NOT NULL OR cluster_id IS NOT NULL", name="subject"),
+    sa.CheckConstraint("actor LIKE 'human:_%' OR actor LIKE 'model:_%@_%'", name="actor"),
+    sa.Index(None, "record_id", "stage"),
+    sa.Index(None, "cluster_id", "stage"),
+    sa.Index(None, "stage"),
+)

@@ -1,0 +1,346 @@
+"""The review store: the system of record for sources, records, decisions and runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from screening.errors import StoreError
+from screening.model import Record
+from screening.store import runs as _runs
+from screening.store._common import loads, utcnow
+from screening.store.decisions import DecisionRow, latest_decisions_query
+from screening.store.engine import SQLITE_BEGIN, create_store_engine, display_url, ensure_schema
+from screening.store.export import iter_export_rows
+from screening.store.importing import (
+    BATCH_SIZE,
+    ImportWriter,
+    SourceInfo,
+    SourceSpec,
+    open_import,
+)
+from screening.store.records import (
+    RECORD_COLUMNS,
+    STATUS_OK,
+    STATUS_UNPARSEABLE,
+    record_from_row,
+)
+from screening.store.runs import ReviewerInfo, RunInfo
+from screening.store.schema import decisions, records, runs, sources
+
+__all__ = ["ReviewStore", "StoredReject"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReject:
+    """A quarantined reject as kept in ``records`` (status ``unparseable``)."""
+
+    record_id: str
+    source_id: str
+    path: str
+    line_start: int
+    line_end: int
+    raw_text: str
+    problems: tuple[str, ...]
+
+
+def _check_status(status: str | None) -> None:
+    if status not in (None, STATUS_OK, STATUS_UNPARSEABLE):
+        raise StoreError(f"unknown record status {status!r}; one of: ok, unparseable")
+
+
+class ReviewStore:
+    """A connected review store (SQLite or PostgreSQL). Make one with :meth:`connect`.
+
+    Usable as a context manager (closes on exit). Every method opens its own connection
+    from the engine's pool, so one store may serve several threads.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- connection -------------------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls,
+        url: str | sa.URL,
+        *,
+        connect_args: Mapping[str, Any] | None = None,
+        echo: bool = False,
+    ) -> ReviewStore:
+        """Open the store at ``url``, creating the schema if it is missing.
+
+        ``url`` is ``sqlite:///<path>`` (see :func:`sqlite_url`) or ``postgresql://…``
+        (rewritten to psycopg 3). ``connect_args`` go to the DB-API ``connect()``.
+        """
+        engine = create_store_engine(url, connect_args=connect_args, echo=echo)
+        try:
+            ensure_schema(engine)
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"cannot open the review store {display_url(engine.url)}: {exc.orig}"
+            ) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for queries the store has no method for)."""
+        return self._engine
+
+    @property
+    def url(self) -> str:
+        """The store's URL, as given after normalisation (password included)."""
+        return self._engine.url.render_as_string(hide_password=False)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> ReviewStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ReviewStore({display_url(self._engine.url)!r})"
+
+    def _write(self) -> sa.Connection:
+        conn = self._engine.connect()
+        conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        return conn
+
+    # -- runs and reviewers -----------------------------------------------------------
+
+    def begin_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
+        """Record the start of a run; returns its id (a uuid4 hex string)."""
+        return _runs.begin_run(self._engine, kind, parameters)
+
+    def finish_run(
+        self, run_id: str, status: str, summary: Mapping[str, Any] | None = None
+    ) -> None:
+        """Record the end of a running run: ``status`` is ``"ok"`` or ``"failed"``."""
+        _runs.finish_run(self._engine, run_id, status, summary)
+
+    def run(self, run_id: str) -> RunInfo:
+        """The run with id ``run_id``; StoreError when there is none."""
+        return _runs.get_run(self._engine, run_id)
+
+    def runs(self, *, kind: str | None = None) -> list[RunInfo]:
+        """Every run (of ``kind``, if given), oldest first."""
+        return _runs.list_runs(self._engine, kind=kind)
+
+    def add_reviewer(self, reviewer_id: str, name: str) -> None:
+        """Register a reviewer (their decisions use the actor ``human:<reviewer_id>``)."""
+        _runs.add_reviewer(self._engine, reviewer_id, name)
+
+    def reviewers(self) -> list[ReviewerInfo]:
+        """Every reviewer, by id."""
+        return _runs.list_reviewers(self._engine)
+
+    # -- sources and records ----------------------------------------------------------
+
+    def source_by_sha256(self, sha256: str) -> SourceInfo | None:
+        """The imported file with this digest, or None."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(sources).where(sources.c.sha256 == sha256.lower())
+            ).first()
+        return None if row is None else SourceInfo.from_row(row._mapping)
+
+    def sources(self) -> list[SourceInfo]:
+        """Every imported file, in import order."""
+        query = sa.select(sources).order_by(sources.c.imported_at, sources.c.source_id)
+        with self._engine.connect() as conn:
+            return [SourceInfo.from_row(row._mapping) for row in conn.execute(query)]
+
+    def import_source(
+        self, spec: SourceSpec, run_id: str | None, *, batch_size: int = BATCH_SIZE
+    ) -> AbstractContextManager[ImportWriter]:
+        """Import one file in one transaction: ``with store.import_source(spec, run) as w:``.
+
+        The writer's ``add(record)`` and ``add_reject(reject, ordinal)`` buffer rows; a normal
+        exit commits them and the counts, an exception rolls everything back. A file whose
+        sha256 is already in the store raises StoreError and changes nothing. Do not write to
+        the store by other means inside the block (on SQLite they would wait for it).
+        """
+        return open_import(self._engine, spec, run_id, batch_size=batch_size)
+
+    def _record_filter(
+        self, query: sa.Select[Any], source_id: str | None, status: str | None
+    ) -> sa.Select[Any]:
+        _check_status(status)
+        if source_id is not None:
+            query = query.where(records.c.source_id == source_id)
+        if status is not None:
+            query = query.where(records.c.status == status)
+        return query
+
+    def iter_records(
+        self, *, source_id: str | None = None, status: str | None = STATUS_OK
+    ) -> Iterator[Record]:
+        """Rebuild the stored Records (``record_id`` set), in import order.
+
+        ``status`` is ``"ok"`` (default), ``"unparseable"`` (rejects: only their place) or
+        None (all). Rows are streamed, so a large store does not fill memory.
+        """
+        columns = [records.c[name] for name in RECORD_COLUMNS]
+        query = self._record_filter(
+            sa.select(*columns, sources.c.path)
+            .join_from(records, sources, records.c.source_id == sources.c.source_id)
+            .order_by(sources.c.imported_at, sources.c.source_id, records.c.ordinal),
+            source_id,
+            status,
+        )
+        with self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=BATCH_SIZE).execute(query)
+            for row in result.mappings():
+                yield record_from_row(row, row["path"])
+
+    def iter_rejects(self, *, source_id: str | None = None) -> Iterator[StoredReject]:
+        """The quarantined rejects, in import order."""
+        r = records.c
+        query = self._record_filter(
+            sa.select(
+                r.record_id, r.source_id, sources.c.path, r.line_start, r.line_end,
+                r.raw_text, r.problems,
+            )
+            .join_from(records, sources, r.source_id == sources.c.source_id)
+            .order_by(sources.c.imported_at, r.source_id, r.ordinal),
+            source_id,
+            STATUS_UNPARSEABLE,
+        )
+        with self._engine.connect() as conn:
+            for row in conn.execution_options(yield_per=BATCH_SIZE).execute(query):
+                *place, raw_text, problems = row
+                yield StoredReject(*place, raw_text or "", tuple(loads(problems or "[]")))
+
+    def count_records(
+        self, *, source_id: str | None = None, status: str | None = STATUS_OK
+    ) -> int:
+        """How many records match (same filters as :meth:`iter_records`)."""
+        query = self._record_filter(
+            sa.select(sa.func.count()).select_from(records), source_id, status
+        )
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def record_counts_by_database(self, *, status: str | None = None) -> dict[str, int]:
+        """Records per database (the record's, else its source's; ``"unknown"`` if neither).
+
+        Counts every status by default: PRISMA's "identified" includes unparseable records.
+        """
+        database = sa.func.coalesce(records.c.database, sources.c.database, "unknown")
+        query = self._record_filter(
+            sa.select(database, sa.func.count())
+            .join_from(records, sources, records.c.source_id == sources.c.source_id)
+            .group_by(database)
+            .order_by(database),
+            None,
+            status,
+        )
+        with self._engine.connect() as conn:
+            return {name: int(count) for name, count in conn.execute(query)}
+
+    # -- decisions --------------------------------------------------------------------
+
+    def add_decisions(self, rows: Iterable[DecisionRow]) -> int:
+        """Append decisions in one transaction; returns how many were added.
+
+        A decision about a record or run that is not in the store raises StoreError and
+        adds nothing.
+        """
+        now = utcnow()
+        count = 0
+        batch: list[dict[str, Any]] = []
+        try:
+            with self._write() as conn, conn.begin():
+                for row in rows:
+                    if not isinstance(row, DecisionRow):
+                        raise StoreError(f"not a DecisionRow: {row!r}")
+                    batch.append(row.to_row(now))
+                    if len(batch) >= BATCH_SIZE:
+                        conn.execute(decisions.insert(), batch)
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    conn.execute(decisions.insert(), batch)
+                    count += len(batch)
+        except sa.exc.IntegrityError as exc:
+            raise StoreError(self._explain_refused(batch, exc)) from exc
+        return count
+
+    def _explain_refused(self, batch: list[dict[str, Any]], exc: sa.exc.IntegrityError) -> str:
+        wanted = {
+            "record": (records, {row["record_id"] for row in batch} - {None}),
+            "run": (runs, {row["run_id"] for row in batch} - {None}),
+        }
+        with self._engine.connect() as conn:
+            for what, (table, ids) in wanted.items():
+                key = table.c[f"{what}_id"]
+                known = set(conn.execute(sa.select(key).where(key.in_(ids))).scalars())
+                missing = sorted(ids - known)
+                if missing:
+                    shown = ", ".join(repr(m) for m in missing[:5])
+                    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+                    return f"decisions refer to {what}s not in the store: {shown}{more}"
+        return f"the store refused the decisions: {exc.orig}"
+
+    def decision_history(
+        self, *, record_id: str | None = None, stage: str | None = None
+    ) -> list[DecisionRow]:
+        """Every decision row (of a record and/or stage), in the order added."""
+        query = sa.select(decisions).order_by(decisions.c.decision_id)
+        if record_id is not None:
+            query = query.where(decisions.c.record_id == record_id)
+        if stage is not None:
+            query = query.where(decisions.c.stage == str(stage))
+        with self._engine.connect() as conn:
+            return [DecisionRow.from_row(row._mapping) for row in conn.execute(query)]
+
+    def decision_counts(self) -> dict[tuple[str, str], int]:
+        """How many decision rows there are per (stage, outcome), corrections included."""
+        d = decisions.c
+        query = (
+            sa.select(d.stage, d.outcome, sa.func.count())
+            .group_by(d.stage, d.outcome)
+            .order_by(d.stage, d.outcome)
+        )
+        with self._engine.connect() as conn:
+            return {(stage, outcome): int(n) for stage, outcome, n in conn.execute(query)}
+
+    def latest_decisions(self, stage: str) -> list[DecisionRow]:
+        """The latest decision per (record or cluster, actor) at ``stage``.
+
+        Latest means the newest ``decided_at``; among equal times, the one added last.
+        """
+        query = latest_decisions_query(stage=stage)
+        with self._engine.connect() as conn:
+            return [DecisionRow.from_row(row._mapping) for row in conn.execute(query)]
+
+    # -- export -----------------------------------------------------------------------
+
+    def export_rows(self) -> Iterator[dict[str, Any]]:
+        """One dict per record for CSV/RIS export (keys: ``EXPORT_COLUMNS``)."""
+        return iter_export_rows(self._engine)
