@@ -63,7 +63,9 @@ def latex_to_text(value: str) -> str:
         def accent(m: re.Match[str]) -> str:
             mark = _ACCENTS[m.group(1) or m.group(4)]
             base = m.group(2) or m.group(3) or m.group(5) or m.group(6)
-            if base.startswith("\\"):
+            if base in ("\\i", "\\j"):  # dotless i/j under an accent: the plain letter
+                base = base[1:]
+            elif base.startswith("\\"):
                 base = _LETTERS.get(base[1:], base[1:])
             return unicodedata.normalize("NFC", base + mark)
 
@@ -101,6 +103,7 @@ def _value(text: str, pos: int, name: str, macros: dict[str, str]) -> tuple[str,
     """Parse a value at ``pos``: returns ``(raw, text, end)``."""
     raw_parts: list[str] = []
     parts: list[str] = []
+    begin = _skip_space(text, pos)
     while True:
         pos = _skip_space(text, pos)
         char = text[pos:pos + 1]
@@ -128,7 +131,9 @@ def _value(text: str, pos: int, name: str, macros: dict[str, str]) -> tuple[str,
             parts.append(macros.get(token.lower(), _MONTHS.get(token.lower(), token)))
         pos = _skip_space(text, end)
         if text[pos:pos + 1] != "#":
-            return " # ".join(raw_parts), "".join(parts), pos
+            # raw: the inner text of a single value; a concatenation as written
+            raw = raw_parts[0] if len(raw_parts) == 1 else text[begin:end]
+            return raw, "".join(parts), pos
         pos += 1
 
 
@@ -227,9 +232,7 @@ def _iter_pieces(path: Path, encoding: str) -> Iterator[tuple[str, int, int, str
                         depth += 1
                     elif char == "}":
                         depth -= 1
-                    if (closer == "}" and depth == 0) or (
-                        closer == ")" and char in "()" and depth == 0 and char == ")"
-                    ):
+                    if depth == 0 and (closer == "}" or char == ")"):
                         end = match.end()
                         break
                 if end is None:
@@ -287,8 +290,11 @@ def bibtex_record(
                 groups.append(latex_to_text(part))
             else:
                 authors.append(_person(latex_to_text(part)))
-    url = get("url") or ""
-    eid = get("eid") or (re.search(r"eid=(2-s2\.0-\d+)", url) or [None, None])[1]
+    url = unquote(get("url") or "")
+    eid = get("eid")
+    if not eid:
+        found = re.search(r"eid=(2-s2\.0-\d+)", url)
+        eid = found.group(1) if found else None
     unique = get("unique-id") or ""
     other: dict[str, str] = {}
     database = None
@@ -319,7 +325,7 @@ def bibtex_record(
         volume=get("volume"),
         issue=get("number", "issue"),
         pages=pages,
-        dois=[get("doi"), unquote(url)],
+        dois=[get("doi"), url if "doi.org/" in url else None],
         pmid=get("pubmed_id", "pmid"),
         pmcid=get("pmcid"),
         other_ids=other,
@@ -340,12 +346,13 @@ class BibtexReader(Reader):
     suffixes = (".bib", ".bibtex")
 
     def sniff(self, head: Head) -> float:
+        first = True
         for line in head.lines(20):
             if line.lstrip().startswith("%"):
                 continue
             if _START.match(line):
-                return 0.9
-            return 0.0
+                return 0.9 if first else 0.7  # 0.7: a title line or note came first
+            first = False
         return 0.0
 
     def iter_read(
@@ -375,8 +382,9 @@ class BibtexReader(Reader):
                 entry_type, key, fields = parse_entry(text, macros)
             except EntryError as exc:
                 line = first + text.count("\n", 0, exc.offset)
+                value = exc.value.split("\n", 1)[0].strip() if exc.value else None
                 yield Reject(name, first, last, text,
-                             (Problem(name, line, exc.field, exc.message, exc.value),))
+                             (Problem(name, line, exc.field, exc.message, value),))
                 continue
             if entry_type.lower() == "string":
                 continue

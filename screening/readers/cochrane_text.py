@@ -109,7 +109,7 @@ def cochrane_record(raw: dict[str, list[str]], source: SourceRef) -> tuple[Recor
         other_ids=other,
         issn=raw.get("IS") or raw.get("SN") or (),
         language=raw.get("LA") or (),
-        publication_types=raw.get("PT"),
+        publication_types=[t.strip() for v in raw.get("PT") or () for t in v.split(";")],
         keywords=[k for k in keywords if k],
     )
 
@@ -123,9 +123,13 @@ class CochraneTextReader(Reader):
     suffixes = (".txt",)
 
     def sniff(self, head: Head) -> float:
-        lines = head.lines(4)
-        if lines and _HEADER.match(lines[0]):
-            return 0.95 if any(line.startswith("ID: ") for line in lines[1:3]) else 0.5
+        lines = head.lines(12)
+        for index, line in enumerate(lines[:-1]):
+            if _HEADER.match(line):
+                # The RIS flavour has "Provider:" / "Content:" after its headers instead.
+                if lines[index + 1].startswith("ID: "):
+                    return 0.95 if index == 0 else 0.8
+                return 0.0
         return 0.0
 
     def iter_read(
@@ -182,6 +186,9 @@ class CochraneTextReader(Reader):
         name: str, line: int, number: int, total: int, previous: tuple[int, int, int] | None
     ) -> list[Problem]:
         shown = f"Record #{number} of {total}"
+        if number > total or number < 1:
+            return [Problem(name, line, "Record",
+                            f"record number {number} is outside 1..{total}", shown)]
         if previous is None or (number == 1 and previous[0] == previous[1]):
             if number != 1:
                 return [Problem(name, line, "Record",

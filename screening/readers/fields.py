@@ -7,6 +7,7 @@ usable; none of them raises. Readers keep the raw value in ``Record.raw`` either
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from collections.abc import Iterable
 
@@ -31,7 +32,8 @@ _ISSN = re.compile(r"(?<![\dA-Za-z])(\d{4})-?(\d{3}[\dXx])(?![\dA-Za-z])")
 _HYPHENS = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d]")
 _TAG = re.compile(r"<[^<>]{1,80}>")
 # "Schr & ouml;dinger": Web of Science breaks entities with a space after the ampersand.
-_BROKEN_ENTITY = re.compile(r"& ([a-zA-Z]{2,8};)")
+_BROKEN_ENTITY = re.compile(r" ?& ([a-zA-Z]{2,8};)")
+_YEAR_COMPACT = re.compile(r"^\s*(1[5-9]\d\d|20\d\d|21\d\d)(?:0[1-9]|1[0-2])\d\d\s*$")
 
 _LANGUAGES = {
     "english": "eng", "en": "eng", "eng": "eng",
@@ -122,7 +124,7 @@ def parse_year(value: str | None) -> int | None:
     """The first plausible year (1500-2199) in a date string such as ``2019 Jan-Feb``."""
     if not value:
         return None
-    match = _YEAR.search(value)
+    match = _YEAR.search(value) or _YEAR_COMPACT.match(value)  # 2019 Jan, or 20190115
     return int(match.group(1)) if match else None
 
 
@@ -184,12 +186,17 @@ def clean_text(value: str | None) -> str | None:
         return text.strip() or None
     if "&" in text:
         if "& " in text:
-            text = _BROKEN_ENTITY.sub(r"&\1", text)
+            text = _BROKEN_ENTITY.sub(_mend_entity, text)
         text = html.unescape(text)
     if "<" in text:
         text = _TAG.sub("", text)
     text = " ".join(text.split())  # collapses all whitespace; faster than a regex
     return text or None
+
+
+def _mend_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return "&" + name if name in html.entities.html5 else match.group(0)
 
 
 def split_title(value: str | None, *, strip_period: bool = False) -> tuple[str | None, bool]:

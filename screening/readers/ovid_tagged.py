@@ -182,9 +182,13 @@ class OvidTaggedReader(Reader):
     suffixes = (".cgi", ".ovd", ".txt")
 
     def sniff(self, head: Head) -> float:
-        lines = head.lines(3)
-        if lines and _HEADER.match(lines[0]):
-            return 0.95 if any(_FIELD.match(line) for line in lines[1:]) else 0.7
+        lines = head.lines(12)
+        for index, line in enumerate(lines):
+            if _HEADER.match(line):
+                tagged = index + 1 < len(lines) and _FIELD.match(lines[index + 1])
+                if index == 0:
+                    return 0.95 if tagged else 0.7
+                return 0.8 if tagged else 0.0  # a mail header or search summary first
         return 0.0
 
     def iter_read(
@@ -217,6 +221,12 @@ class OvidTaggedReader(Reader):
             if not raw:
                 problems.append(Problem(name, first, "record", "record has no tag lines",
                                         head.strip()))
+            elif not block.terminated and not text.endswith("\n"):
+                # Ovid ends every record with a line break and an empty line; a last line
+                # without its line break was cut off.
+                problems.append(Problem(name, last, "line",
+                                        "last record ends mid-line: the file looks truncated",
+                                        text.rsplit("\n", 1)[-1].strip()))
             if not problems:
                 db = database or ovid_database(raw)
                 source = SourceRef(name, first, last, db, self.name, ordinal)

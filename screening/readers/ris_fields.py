@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from itertools import chain
 
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
@@ -78,6 +79,12 @@ _CLASS_CODE = re.compile(r"\[\d{4}\]$")
 # Ovid MEDLINE (through Zotero) writes "<subset>, <NLM id>" in IS: not an issue.
 _NLM_CODE = re.compile(r"^\w+, \d{7,9}[A-Z]?$")
 
+_OVID_MEDLINE = ("med", "prem", "pmnm", "mesz")
+_TITLE = ("TI", "T1", "ST", "CT")
+_YEAR = ("PY", "Y1", "DA")
+_JOURNAL = ("JF", "T2", "JO", "JA", "J2")
+_ABBREV = ("J2", "JO", "JA", "JI", "J9")
+
 _TY_NAMES = {
     "JOUR": "Journal Article", "JFULL": "Journal", "EJOUR": "Journal Article",
     "INPR": "Article in Press", "ABST": "Abstract", "CONF": "Conference Proceeding",
@@ -89,16 +96,18 @@ _TY_NAMES = {
 }
 
 
-def _first(raw: Mapping[str, list[str]], *tags: str) -> str | None:
+def _first(raw: Mapping[str, list[str]], tags: Sequence[str]) -> str | None:
     """The first non-empty value of the first tag that has one."""
     for tag in tags:
-        for value in raw.get(tag, _EMPTY):
-            if value:
-                return value
+        values = raw.get(tag)
+        if values:
+            for value in values:
+                if value:
+                    return value
     return None
 
 
-def _values(raw: Mapping[str, list[str]], *tags: str) -> list[str]:
+def _values(raw: Mapping[str, list[str]], tags: Sequence[str]) -> list[str]:
     out: list[str] = []
     for tag in tags:
         values = raw.get(tag)
@@ -110,36 +119,44 @@ def _values(raw: Mapping[str, list[str]], *tags: str) -> list[str]:
 def detect_database(raw: Mapping[str, list[str]]) -> str | None:
     """The database a record was exported from, or None when nothing says.
 
-    Identifiers win over ``DB`` (a Zotero re-export of a WoS record may carry any DB),
-    then ``DB``/``DP`` as the vendors write them, then Ovid links.
+    Parameters
+    ----------
+    raw
+        The record's tags.
+
+    Returns
+    -------
+    str or None
+        A canonical name (``"Embase"``, ``"Web of Science"`` ...). Identifiers win over
+        ``DB`` (Embase.com writes ``DB  - Medline`` alone on records it took from MEDLINE),
+        then ``DB``/``DP`` as the vendors write them, then Ovid, Scopus and Cochrane links.
     """
-    an = _first(raw, "AN") or ""
+    get = raw.get
     if "U2" in raw and any(_EMBASE_L.match(v) for v in raw["U2"]):
         return EMBASE
+    an = _first(raw, ("AN",)) or ""
     if an.startswith("WOS:") or "WE" in raw:
         return WOS
     if an.startswith("CN-"):
         return CENTRAL
-    urls = _values(raw, "UR", "L2")
+    urls = _values(raw, ("UR", "L2", "_link"))
     if any("embase.com" in url and _EMBASE_URL.search(url) for url in urls):
-        # Before DB: Embase.com writes "DB  - Medline" alone on records it took from MEDLINE.
         return EMBASE
-    dbs = [v for v in raw.get("DB", _EMPTY) if v]
-    provider = (_first(raw, "DP") or "").lower()
+    provider = (_first(raw, ("DP",)) or "").lower()
     if provider == "nlm":
         return PUBMED  # EndNote's PubMed import
     if provider == "ebscohost":
-        for value in dbs:
+        for value in get("DB") or _EMPTY:
             name = _EBSCO_CODES.get(value.strip().lower())
             if name:
                 return name
         return None
-    for value in dbs:
+    for value in get("DB") or _EMPTY:
         low = value.lower()
         for prefix, name in _DB_NAMES:
             if low.startswith(prefix):
                 return name
-    for url in _values(raw, "L2", "UR", "_link"):
+    for url in urls:
         if "ovid.com" in url:
             match = _OVID_LINK.search(url)
             if match:
@@ -157,46 +174,58 @@ def detect_database(raw: Mapping[str, list[str]]) -> str | None:
 def find_ids(
     raw: Mapping[str, list[str]], database: str | None
 ) -> tuple[str | None, str | None, str | None, dict[str, str]]:
-    """Return ``(native_id, pmid, embase_id, other_ids)`` found anywhere in the record."""
+    """Identifiers found anywhere in a record.
+
+    Parameters
+    ----------
+    raw
+        The record's tags.
+    database
+        The record's database: it decides which accession is the native id.
+
+    Returns
+    -------
+    tuple
+        ``(native_id, pmid, embase_id, other_ids)``.
+    """
+    get = raw.get
     other: dict[str, str] = {}
-    pmid = _first(raw, "C5")  # Embase: the MEDLINE PMID, when the record is in both
-    embase_id = next((v for v in raw.get("U2", _EMPTY) if _EMBASE_L.match(v)), None)
-    an = _first(raw, "AN")
-    accession = _first(raw, "ID") if database in (PSYCINFO, ERIC, CAB) else None
-    urls = _values(raw, "UR", "L2", "_link")
-    for url in urls:
-        if embase_id is None and (match := _EMBASE_URL.search(url)):
-            embase_id = match.group(1)
-        if "scopus_eid" not in other and (match := _SCOPUS_EID.search(url)):
-            other["scopus_eid"] = match.group(1)
-        if "wos" not in other and (match := _WOS_ID.search(url)):
-            other["wos"] = "WOS:" + match.group(1)
-        if "cochrane_central" not in other and (match := _CENTRAL_ID.search(url)):
-            other["cochrane_central"] = match.group(1)
-        if pmid is None and (match := _PUBMED_URL.search(url)):
-            pmid = match.group(1)
-        if (match := _OVID_LINK.search(url)) and match.group(1).lower().startswith(
-            ("med", "prem", "pmnm", "mesz")
-        ):
-            # Ovid MEDLINE's accession number is the PMID.
-            pmid = pmid or match.group(2)
-        elif match and accession is None:
-            accession = match.group(2)
-    ebsco = (_first(raw, "DP") or "").lower() == "ebscohost"
-    if ebsco and not an:
-        # Without AN, EBSCOhost still names the accession in UR and N1.
-        for value in _values(raw, "UR", "N1"):
-            if match := _EBSCO_AN.search(value):
-                other["ebsco_an"] = match.group(1)
-                break
-    for value in raw.get("C3", _EMPTY):
+    pmid = _first(raw, ("C5",))  # Embase: the MEDLINE PMID, when the record is in both
+    embase_id = next((v for v in get("U2") or _EMPTY if _EMBASE_L.match(v)), None)
+    an = _first(raw, ("AN",))
+    accession = _first(raw, ("ID",)) if database in (PSYCINFO, ERIC, CAB) else None
+    provider = (_first(raw, ("DP",)) or "").lower()
+    for url in _values(raw, ("UR", "L2", "_link")):
+        # Cheap substring tests first: this runs for every record.
+        if "embase.com" in url:
+            if embase_id is None and (match := _EMBASE_URL.search(url)):
+                embase_id = match.group(1)
+        elif "eid=2-s2.0-" in url:
+            if match := _SCOPUS_EID.search(url):
+                other.setdefault("scopus_eid", match.group(1))
+        elif "WOS:" in url:
+            if match := _WOS_ID.search(url):
+                other.setdefault("wos", "WOS:" + match.group(1))
+        elif "/CN-" in url:
+            if match := _CENTRAL_ID.search(url):
+                other.setdefault("cochrane_central", match.group(1))
+        elif "pubmed" in url:
+            if pmid is None and (match := _PUBMED_URL.search(url)):
+                pmid = match.group(1)
+        elif "ovid.com" in url and (match := _OVID_LINK.search(url)):
+            if match.group(1).lower().startswith(_OVID_MEDLINE):
+                pmid = pmid or match.group(2)  # Ovid MEDLINE's accession is the PMID
+            elif accession is None:
+                accession = match.group(2)
+    if "C3" in raw:
         # Cochrane CENTRAL: "PUBMED 38407106,EMBASE 643589775". CENTRAL's Embase number
-        # has the same digits as the Embase accession (Embase writes it with an "L").
-        for kind, number in _XREF.findall(value):
-            if kind.upper() == "PUBMED":
-                pmid = pmid or number
-            else:
-                embase_id = embase_id or "L" + number
+        # has the digits of the Embase accession, which Embase writes with an "L".
+        for value in raw["C3"]:
+            for kind, number in _XREF.findall(value):
+                if kind.upper() == "PUBMED":
+                    pmid = pmid or number
+                else:
+                    embase_id = embase_id or "L" + number
     if an:
         if an.startswith("WOS:"):
             other["wos"] = an
@@ -204,114 +233,125 @@ def find_ids(
             other["cochrane_central"] = an
         elif match := _RAYYAN.match(an):
             other["rayyan"] = match.group(1)
-        elif ebsco:
+        elif provider == "ebscohost":
             other["ebsco_an"] = an
-        elif an.isdigit() and (_first(raw, "DP") or "").upper() == "NLM":
+        elif provider == "nlm" and an.isdigit():
             pmid = pmid or an  # EndNote's PubMed import keeps the PMID in AN
-    if embase_id is None and database == EMBASE:
+    elif provider == "ebscohost":
+        # Without AN, EBSCOhost still names the accession in UR and N1.
+        for value in _values(raw, ("UR", "N1")):
+            if match := _EBSCO_AN.search(value):
+                other["ebsco_an"] = match.group(1)
+                break
+    if embase_id is None and database == EMBASE and "N1" in raw:
         # EndNote writes the Embase accession as the first N1 value.
-        embase_id = next((v for v in raw.get("N1", _EMPTY) if _EMBASE_L.match(v)), None)
+        embase_id = next((v for v in raw["N1"] if _EMBASE_L.match(v)), None)
     for value in (accession, an):
-        if value and _PSYCINFO_AN.match(value):
+        if value and value[:1].isdigit() and _PSYCINFO_AN.match(value):
             other.setdefault("psycinfo", value)
-        elif value and _ERIC_AN.match(value):
+        elif value and value[:1] == "E" and _ERIC_AN.match(value):
             other.setdefault("eric", value)
     if accession and database == CAB:
         other.setdefault("cab", accession)
-    native = _native_id(database, embase_id, pmid, other, accession, an, raw)
+    if database == EMBASE and embase_id:
+        native = embase_id
+    elif database == SCOPUS and "scopus_eid" in other:
+        native = other["scopus_eid"]
+    elif database == WOS and "wos" in other:
+        native = other["wos"]
+    elif database == CENTRAL and "cochrane_central" in other:
+        native = other["cochrane_central"]
+    elif "ebsco_an" in other:
+        native = other["ebsco_an"]
+    elif database in (MEDLINE, PUBMED) and pmid:
+        native = pmid
+    else:
+        native = accession or an or _first(raw, ("ID",))
     return native, pmid, embase_id, other
 
 
-def _native_id(
-    database: str | None,
-    embase_id: str | None,
-    pmid: str | None,
-    other: Mapping[str, str],
-    accession: str | None,
-    an: str | None,
-    raw: Mapping[str, list[str]],
-) -> str | None:
-    if database == EMBASE and embase_id:
-        return embase_id
-    if database == SCOPUS and "scopus_eid" in other:
-        return other["scopus_eid"]
-    if database == WOS and "wos" in other:
-        return other["wos"]
-    if database == CENTRAL and "cochrane_central" in other:
-        return other["cochrane_central"]
-    if "ebsco_an" in other:
-        return other["ebsco_an"]
-    if database in (MEDLINE, PUBMED) and pmid:
-        return pmid
-    return accession or an or _first(raw, "ID")
-
-
 def _publication_types(raw: Mapping[str, list[str]], ty: str) -> list[str]:
-    types = [v for v in raw.get("M3", _EMPTY) if v and not _CLASS_CODE.search(v)]
-    types += [v for v in raw.get("PT", _EMPTY) if v]
+    # Ovid PsycINFO's M3 is a classification ("Cognitive Therapy [3311]"), not a type.
+    types = [v for v in raw.get("M3") or _EMPTY if v and not _CLASS_CODE.search(v)]
+    if "PT" in raw:
+        types += [v for v in raw["PT"] if v]
     if not types and ty:
         types.append(_TY_NAMES.get(ty, ty))
     return types
 
 
 def _abstract(raw: Mapping[str, list[str]]) -> str | None:
+    values = raw.get("AB") or raw.get("N2")
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0] or None
     # EBSCOhost appends its copyright disclaimer as a second AB ("Copyright of <journal>
     # is the property of ..."); it is not part of the abstract.
-    parts = [
-        v for v in _values(raw, "AB", "N2") if v and not v.startswith("Copyright of ")
-    ]
-    return "\n".join(parts) or None
+    return "\n".join(v for v in values if v and not v.startswith("Copyright of ")) or None
+
+
+def _issue(raw: Mapping[str, list[str]]) -> str | None:
+    for value in raw.get("IS") or _EMPTY:
+        # Ovid MEDLINE through Zotero writes "<subset>, <NLM id>" in IS: not an issue.
+        if value and not ("," in value and _NLM_CODE.match(value)):
+            return value
+    return None
 
 
 def ris_record(
-    raw: Mapping[str, list[str]], source: SourceRef, database: str | None
+    raw: dict[str, list[str]], source: SourceRef, database: str | None
 ) -> tuple[Record, list[Problem]]:
-    """Map one RIS record to a Record; ``database`` is the record's database (or None).
+    """Map one RIS record to a Record.
 
     Parameters
     ----------
     raw
-        Every tag of the record with all its values, in file order.
+        Every tag of the record with all its values, in file order. It becomes
+        ``Record.raw`` as it is.
     source
         Where the record is (file, lines, database, format).
     database
-        The database used to interpret tags (given by the user or detected).
+        The database used to interpret tags (given by the user or detected), or None.
 
     Returns
     -------
     tuple
         The Record and the problems ``build_record`` found (for example a bad year).
     """
-    ty = (_first(raw, "TY") or "").upper()
+    get = raw.get
+    ty = (_first(raw, ("TY",)) or "").upper()
     native, pmid, embase_id, other = find_ids(raw, database)
-    pages = _first(raw, "SP")
-    end_page = _first(raw, "EP")
+    pages = _first(raw, ("SP",))
+    end_page = _first(raw, ("EP",))
     if pages is None and end_page is None:
-        pages = _first(raw, "C7")  # Scopus/WoS article number
-    issue = next((v for v in raw.get("IS", _EMPTY) if v and not _NLM_CODE.match(v)), None)
-    keywords = _values(raw, "KW")
+        pages = _first(raw, ("C7",))  # Scopus/WoS article number
+    keywords = get("KW")
     emtree = None
     if database == EMBASE:
         # Embase's KW are Emtree index terms, not author keywords (FORMATS.md section 4).
-        keywords, emtree = [], keywords
-    dois = _values(raw, "DO", "L3", "L2", "M3")
-    dois += [v for v in raw.get("UR", _EMPTY) if _DOI_URL.match(v)]
-    issn = [v[1:] if v[:1] == "E" and v[1:2].isdigit() else v for v in _values(raw, "SN")]
-    flags = {Flag.IN_PRESS.value} if ty == "INPR" else set()
-    journal = _first(raw, "JF", "T2", "JO", "JA", "J2")
-    abbrevs = _values(raw, "J2", "JO", "JA", "JI", "J9")
+        keywords, emtree = None, keywords
+    journal = _first(raw, _JOURNAL)
+    abbrev = next((v for v in _values(raw, _ABBREV) if v and v != journal), None)
+    issn = get("SN") or _EMPTY
+    if any(v[:1] == "E" for v in issn):
+        issn = [v[1:] if v[:1] == "E" else v for v in issn]  # ERIC: "E2196-7822"
+    dois = chain(
+        get("DO") or _EMPTY, get("L3") or _EMPTY, get("L2") or _EMPTY, get("M3") or _EMPTY,
+        (v for v in get("UR") or _EMPTY if _DOI_URL.match(v)),
+    )
     return build_record(
         source,
         raw,
         native_id=native,
-        title=_first(raw, "TI", "T1", "ST", "CT"),
+        title=_first(raw, _TITLE),
         abstract=_abstract(raw),
-        authors=raw.get("AU") or raw.get("A1"),
-        year=_first(raw, "PY", "Y1", "DA"),
+        authors=get("AU") or get("A1"),
+        year=_first(raw, _YEAR),
         journal=journal,
-        journal_abbrev=next((v for v in abbrevs if v and v != journal), None),
-        volume=_first(raw, "VL"),
-        issue=issue,
+        journal_abbrev=abbrev,
+        volume=_first(raw, ("VL",)),
+        issue=_issue(raw),
         pages=pages,
         end_page=end_page,
         dois=dois,
@@ -319,9 +359,9 @@ def ris_record(
         embase_id=embase_id,
         other_ids=other,
         issn=issn,
-        language=_values(raw, "LA"),
+        language=get("LA") or _EMPTY,
         publication_types=_publication_types(raw, ty),
         keywords=keywords,
         emtree=emtree,
-        flags=flags,
+        flags=(Flag.IN_PRESS.value,) if ty == "INPR" else _EMPTY,
     )

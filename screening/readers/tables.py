@@ -44,6 +44,7 @@ FIELD_SIZE_LIMIT = 2**31 - 1
 #: How many column names a "no column" message lists before it gives only the total.
 LISTED_COLUMNS = 20
 
+_UNCLOSED = "quoted cell is not closed before the end of the file: the file looks truncated"
 _DASHES = re.compile(r"^\s*-{3,}\s*$")
 _SPACE = re.compile(r"\s+")
 
@@ -73,9 +74,7 @@ class _Lines:
     """The lines of a text file, counted, BOM-free, kept until the csv reader has a row."""
 
     def __init__(self, handle: Iterable[str]) -> None:
-        self._it = iter(handle)
-        self.count = 0
-        self.taken: list[str] = []
+        self._it, self.count, self.taken = iter(handle), 0, []
 
     def __iter__(self) -> _Lines:
         return self
@@ -123,8 +122,7 @@ def iter_delimited(
                 cells = ()
                 text = lines.take()
                 if str(exc) == "unexpected end of data":
-                    message = ("quoted cell is not closed before the end of the file: "
-                               "the file looks truncated")
+                    message = _UNCLOSED
                 else:
                     message = f"not valid CSV: {exc}"
                 first = text.split("\n", 1)[0].strip()
@@ -141,9 +139,7 @@ def iter_delimited(
 
 def is_xlsx_head(data: bytes) -> bool:
     """Whether file bytes start like an XLSX workbook (a zip holding ``xl/`` parts)."""
-    return data.startswith(b"PK\x03\x04") and (
-        b"xl/" in data or b"[Content_Types].xml" in data
-    )
+    return data.startswith(b"PK\x03\x04") and (b"xl/" in data or b"[Content_Types]" in data)
 
 
 def _cell_text(value: object) -> str:
@@ -172,10 +168,17 @@ def iter_xlsx(path: Path) -> Iterator[Row]:
     if not start.startswith(b"PK\x03\x04"):
         preview = start.decode("utf-8", errors="replace").replace("\ufeff", "")
         preview = preview.strip().split("\n", 1)[0][:40]
-        kind = "text" if preview.isprintable() and preview else "binary data"
-        message = f"not an XLSX workbook (not a zip archive; the file starts with {kind})"
-        if kind == "text":
-            message += "; if it is CSV, read it with a CSV format"
+        if not start:
+            message = "no records: the file is empty"
+        elif start.startswith(b"\xd0\xcf\x11\xe0"):
+            message = "an old Excel .xls workbook, not XLSX; save it as .xlsx or CSV"
+            preview = ""
+        elif preview and preview.isprintable():
+            message = ("not an XLSX workbook (not a zip archive; the file starts with text); "
+                       "if it is CSV, read it with a CSV format")
+        else:
+            message = "not an XLSX workbook (not a zip archive; the file starts with binary data)"
+            preview = ""
         problem = Problem(name, 1, "file", message, preview or None)
         yield Row(1, 1, (), preview, (problem,), fatal=True)
         return
@@ -220,6 +223,7 @@ class Columns:
         self._index: dict[str, int] = {}
         for index, column in enumerate(self.names):
             self._index.setdefault(_norm(column), index)
+        self.unique = len(set(self.names)) == len(self.names)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -231,10 +235,6 @@ class Columns:
             if found is not None:
                 return found
         return None
-
-    def has(self, *names: str) -> bool:
-        """Whether every one of ``names`` is a column."""
-        return all(_norm(n) in self._index for n in names)
 
     def listing(self) -> str:
         shown = ", ".join(self.names[:LISTED_COLUMNS])
@@ -281,8 +281,11 @@ class Fields:
 
     def raw(self) -> dict[str, list[str]]:
         """Every column (name -> [value]); a repeated column name keeps all its values."""
+        pairs = zip(self.columns.names, self.cells, strict=False)
+        if self.columns.unique:
+            return {column: [value] for column, value in pairs}
         raw: dict[str, list[str]] = {}
-        for column, value in zip(self.columns.names, self.cells, strict=False):
+        for column, value in pairs:
             raw.setdefault(column, []).append(value)
         return raw
 
@@ -362,7 +365,7 @@ def read_table(
     """
     name = str(path)
     header: Columns | None = None
-    header_line = 0
+    header_line, header_text = 0, ""
     header_ok = True
     ordinal = 0
     last_line = 0
@@ -388,7 +391,7 @@ def read_table(
                 preamble.append(row.text)
                 continue
             header = Columns(row.cells)
-            header_line = row.line_start
+            header_line, header_text = row.line_start, row.text
             problems = check_header(header, name, header_line)
             if problems:
                 header_ok = False
@@ -422,7 +425,7 @@ def read_table(
     elif ordinal == 0 and header_ok:
         problem = Problem(name, header_line, "file",
                           "no records: the file has a header row but no data rows")
-        yield Reject(name, header_line, header_line, "\t".join(header.names), (problem,))
+        yield Reject(name, header_line, header_line, header_text, (problem,))
 
 
 def _fit(
@@ -435,7 +438,7 @@ def _fit(
         return cells + ("",) * (width - len(cells)), []
     if len(cells) == width:
         return cells, []
-    message = f"row has {len(cells)} fields, the header has {width}"
+    message = f"has {len(cells)} fields, the header has {width}"
     if len(cells) < width and row.text and not row.text.endswith("\n"):
         message += ": the file looks truncated"
     first = row.text.split("\n", 1)[0].strip()

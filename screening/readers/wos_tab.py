@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -32,19 +33,23 @@ def _check_header(columns: Columns, path: str, line: int) -> list[Problem]:
     return columns.missing(path, line, "TI")
 
 
-def wos_tab_record(fields: Fields, source: SourceRef) -> tuple[Record, list[Problem]]:
-    """Map one tab-delimited row to a Record, as the plain-text reader maps a record."""
+def wos_tab_record(
+    fields: Fields, source: SourceRef, *, detect_database: bool = True
+) -> tuple[Record, list[Problem]]:
+    """Map one tab-delimited row to a Record, as the plain-text reader maps a record.
+
+    With ``detect_database``, a Zoological Record row (``UT ZOOREC:…``) gets that database.
+    """
     raw = fields.raw()
-    tags: dict[str, list[str]] = {}
-    for tag, values in raw.items():
-        if tag in _NAME_TAGS:
-            tags[tag] = [part for value in values for part in split_list(value, ";")]
-        else:
-            tags[tag] = [value.strip() for value in values]
-    if source.database is None:
-        source = replace(source, database=wos_database(tags))
+    tags = dict(raw)
+    for tag in _NAME_TAGS.intersection(raw):
+        tags[tag] = [part for value in raw[tag] for part in split_list(value, ";")]
+    if detect_database:
+        database = wos_database(tags)
+        if database != source.database:
+            source = replace(source, database=database)
     record, problems = wos_record(tags, source)
-    return replace(record, raw=MappingProxyType({k: tuple(v) for k, v in raw.items()})), problems
+    return replace(record, raw=MappingProxyType(raw)), problems
 
 
 @register("wos_tab")
@@ -64,13 +69,15 @@ class WosTabReader(Reader):
     def iter_read(
         self, path: Path, *, encoding: str = "utf-8", database: str | None = None
     ) -> Iterator[Record | Reject]:
+        # Unless a database is given, each row's UT says whether it is Web of Science or
+        # Zoological Record.
+        map_row = partial(wos_tab_record, detect_database=database is None)
         return read_table(
             path,
             iter_delimited(path, encoding=encoding, delimiter="\t", quoting=csv.QUOTE_NONE),
             reader_name=self.name,
-            # None: each row's UT says whether it is Web of Science or Zoological Record.
-            database=database,
-            map_row=wos_tab_record,
+            database=database or self.database,
+            map_row=map_row,
             check_header=_check_header,
             extra_empty_ok=True,
         )

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import PurePath
 from typing import Any
 
@@ -30,11 +31,35 @@ def _default(value: Any) -> Any:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+# JSONEncoder.encode builds a new C encoder on every call; the import writes ~10 JSON
+# values per record, so build it once (the same call json.encoder makes internally).
+try:
+    _C_ENCODE = c_make_encoder(
+        None, _default, encode_basestring, None, ":", ",", False, False, True
+    )
+except TypeError:  # pragma: no cover - absent or changed in another Python
+    _C_ENCODE = None
 
-#: Compact JSON text (no spaces, non-ASCII kept as is); tuples become arrays.
-dumps = _ENCODER.encode
-#: Parse JSON text.
-loads = json.JSONDecoder().decode
+
+def dumps(value: Any) -> str:
+    """Compact JSON text (no spaces, non-ASCII kept as is); tuples become arrays."""
+    if _C_ENCODE is None:  # pragma: no cover - CPython always has the C encoder
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+_DECODER = json.JSONDecoder()
+_SCAN = _DECODER.scan_once  # the C scanner, without decode()'s whitespace handling
+
+
+def loads(text: str) -> Any:
+    """Parse JSON text (fast path for the compact text :func:`dumps` writes)."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        return _DECODER.decode(text)  # other spacing, or invalid: decode() says where
+    return value
 
 #: Characters neither engine can hold in text: NUL (PostgreSQL) and lone surrogates, which
 #: readers use for undecodable bytes (``surrogateescape``) and UTF-8 cannot encode.

@@ -73,7 +73,9 @@ FOR EACH STATEMENT EXECUTE FUNCTION litsieve_decisions_append_only()""",
 
 def sqlite_url(review_dir: Path) -> str:
     """The URL of the default store: ``review.sqlite`` in ``review_dir`` (made absolute)."""
-    return f"sqlite:///{(Path(review_dir) / SQLITE_FILE_NAME).absolute()}"
+    path = (Path(review_dir) / SQLITE_FILE_NAME).absolute()
+    # URL.create escapes '?', '#', '%' and ':' in the path, which make_url decodes again.
+    return sa.URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
 def display_url(url: sa.URL) -> str:

@@ -23,7 +23,12 @@ from screening.model import Actor, Outcome, Record, Stage
 from screening.store._common import litsieve_version, printable, utcnow
 from screening.store.decisions import DecisionRow
 from screening.store.engine import SQLITE_BEGIN
-from screening.store.records import make_record_id, record_to_row, reject_to_row
+from screening.store.records import (
+    INSERT_COLUMNS,
+    make_record_id,
+    record_to_row,
+    reject_to_row,
+)
 from screening.store.schema import decisions, records, runs, sources
 
 if TYPE_CHECKING:  # importing screening.readers loads every reader
@@ -112,8 +117,13 @@ class ImportWriter:
         self._conn: Connection | None = conn
         self._path = str(spec.path)
         self._imported_at = imported_at
+        process = records.c.imported_at.type.bind_processor(conn.dialect)
+        # Records go in through the driver's executemany with plain tuples (no per-row
+        # SQLAlchemy processing), so bind the one timestamp for the driver here, once.
+        self._bound_at = process(imported_at) if process else imported_at
+        self._insert = _insert_records_sql(conn.dialect.paramstyle)
         self._batch_size = batch_size
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[tuple[Any, ...]] = []
         self._decisions: list[dict[str, Any]] = []
         self._ordinals: set[int] = set()
         self._actor = Actor.model(READER_ACTOR_NAME, litsieve_version())
@@ -136,12 +146,12 @@ class ImportWriter:
         """Buffer ``record``; returns its record_id (``"<source_id>:<ordinal>"``)."""
         source = record.source
         self._claim(source.path, source.ordinal, source.line_start)
-        row = record_to_row(record, source_id=self.source_id, imported_at=self._imported_at)
+        row = record_to_row(record, source_id=self.source_id, imported_at=self._bound_at)
         self._rows.append(row)
         self.n_records += 1
         if len(self._rows) >= self._batch_size:
             self.flush()
-        return row["record_id"]
+        return row[0]
 
     def add_reject(self, reject: Reject, ordinal: int) -> str:
         """Keep a quarantined reject as an ``unparseable`` records row and log the decision."""
@@ -152,8 +162,9 @@ class ImportWriter:
             source_id=self.source_id,
             database=self.spec.database,
             export_format=self.spec.export_format,
-            imported_at=self._imported_at,
+            imported_at=self._bound_at,
         )
+        record_id = row[0]
         self._rows.append(row)
         note = None
         if reject.problems:
@@ -161,7 +172,7 @@ class ImportWriter:
             if len(reject.problems) > 1:
                 note += f" (and {len(reject.problems) - 1} more)"
         decision = DecisionRow(
-            record_id=row["record_id"],
+            record_id=record_id,
             stage=Stage.IDENTIFICATION,
             outcome=Outcome.UNPARSEABLE,
             actor=self._actor,
@@ -172,7 +183,7 @@ class ImportWriter:
         self.n_rejects += 1
         if len(self._rows) >= self._batch_size:
             self.flush()
-        return row["record_id"]
+        return record_id
 
     def flush(self) -> None:
         """Write the buffered rows (records first, then the decisions that refer to them)."""
@@ -180,7 +191,7 @@ class ImportWriter:
             return
         try:
             if self._rows:
-                self._conn.execute(records.insert(), self._rows)
+                self._conn.exec_driver_sql(self._insert, self._rows)
             if self._decisions:
                 self._conn.execute(decisions.insert(), self._decisions)
         except sa.exc.IntegrityError as exc:
@@ -202,6 +213,13 @@ class ImportWriter:
         self._conn = None
         self._rows.clear()
         self._decisions.clear()
+
+
+def _insert_records_sql(paramstyle: str) -> str:
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(f'"{name}"' for name in INSERT_COLUMNS)
+    marks = ", ".join([mark] * len(INSERT_COLUMNS))
+    return f"INSERT INTO records ({columns}) VALUES ({marks})"
 
 
 def _check_new(conn: Connection, spec: SourceSpec, run_id: str | None) -> None:

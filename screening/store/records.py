@@ -7,8 +7,8 @@ gives back a Record equal to the one stored, with ``record_id`` set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # importing screening.readers loads every reader
     from screening.readers.base import Reject
 
 __all__ = [
+    "INSERT_COLUMNS",
     "RECORD_COLUMNS",
     "STATUS_OK",
     "STATUS_UNPARSEABLE",
@@ -58,60 +59,91 @@ def make_record_id(source_id: str, ordinal: int) -> str:
     return f"{source_id}:{ordinal}"
 
 
-def _refuse(source: SourceRef, field: str, shown: str) -> StoreError:
-    return StoreError(
-        f"{source.path}:{source.line_start}: {field}: the store cannot hold the character "
-        f"{shown} (NUL or an undecodable byte); the reader should have rejected this record"
-    )
+#: The column order of the tuples :func:`record_to_row` and :func:`reject_to_row` return.
+INSERT_COLUMNS = (
+    "record_id",
+    "source_id",
+    "ordinal",
+    "line_start",
+    "line_end",
+    "database",
+    "export_format",
+    "status",
+    *TEXT_COLUMNS,
+    *TUPLE_COLUMNS,
+    "year",
+    "other_ids",
+    "flags",
+    "raw",
+    "raw_text",
+    "problems",
+    "imported_at",
+)
+_CHECK_FROM = INSERT_COLUMNS.index("database")  # the text columns that come from a Record
+_texts = attrgetter(*TEXT_COLUMNS)
+_tuples = attrgetter(*TUPLE_COLUMNS)
 
 
-def _json_array(values: Sequence[str]) -> str | None:
-    return dumps(values) if values else None
+def _storable(value: str) -> bool:
+    """Whether ``value`` holds neither NUL nor a lone surrogate (checked in C, not by regex)."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def record_to_row(
-    record: Record, *, source_id: str, imported_at: datetime
-) -> dict[str, Any]:
-    """The ``records`` row for ``record`` (status ``ok``).
+def record_to_row(record: Record, *, source_id: str, imported_at: Any) -> tuple[Any, ...]:
+    """The ``records`` row for ``record`` (status ``ok``), in :data:`INSERT_COLUMNS` order.
 
+    ``imported_at`` is passed through as given (the caller binds it for its driver).
     Raises StoreError when a field holds NUL or an undecodable byte, which neither engine
     can store faithfully.
     """
     source = record.source
-    row: dict[str, Any] = {
-        "record_id": make_record_id(source_id, source.ordinal),
-        "source_id": source_id,
-        "ordinal": source.ordinal,
-        "line_start": source.line_start,
-        "line_end": source.line_end,
-        "database": source.database,
-        "export_format": source.export_format,
-        "status": STATUS_OK,
-        "year": record.year,
-        "raw_text": None,
-        "problems": None,
-        "imported_at": imported_at,
-    }
-    for name in TEXT_COLUMNS:
-        value = getattr(record, name)
-        if value is not None and (bad := unstorable(value)) is not None:
-            raise _refuse(source, name, bad)
-        row[name] = value
-    for name in TUPLE_COLUMNS:
-        row[name] = _json_array(getattr(record, name))
-    row["other_ids"] = dumps(dict(record.other_ids)) if record.other_ids else None
-    row["flags"] = dumps(sorted(record.flags)) if record.flags else None
-    row["raw"] = dumps(dict(record.raw)) if record.raw else None
-    for name in (*TUPLE_COLUMNS, "other_ids", "flags", "raw", "database", "export_format"):
-        value = row[name]
-        if value is not None and (bad := unstorable(value)) is not None:
-            raise _refuse(source, name, bad)
+    other_ids, flags, raw = record.other_ids, record.flags, record.raw
+    row = (
+        make_record_id(source_id, source.ordinal),
+        source_id,
+        source.ordinal,
+        source.line_start,
+        source.line_end,
+        source.database,
+        source.export_format,
+        STATUS_OK,
+        *_texts(record),
+        *[dumps(values) if values else None for values in _tuples(record)],
+        record.year,
+        dumps(dict(other_ids)) if other_ids else None,
+        dumps(sorted(flags)) if flags else None,
+        dumps(dict(raw)) if raw else None,
+        None,
+        None,
+        imported_at,
+    )
+    text = "\x1f".join([value for value in row[_CHECK_FROM:] if value.__class__ is str])
+    if not _storable(text):
+        _refuse(record, row)
     return row
 
 
-_NULL_FIELDS = dict.fromkeys(
-    (*TEXT_COLUMNS, *TUPLE_COLUMNS, "year", "other_ids", "flags", "raw")
-)
+def _refuse(record: Record, row: tuple[Any, ...]) -> None:
+    source = record.source
+    for name, value in zip(INSERT_COLUMNS, row, strict=True):
+        if isinstance(value, str) and (shown := unstorable(value)) is not None:
+            raise StoreError(
+                f"{source.path}:{source.line_start}: {name}: the store cannot hold the "
+                f"character {shown} (NUL or an undecodable byte); the reader should have "
+                "rejected this record"
+            )
+    raise StoreError(f"{source.path}:{source.line_start}: a field holds unstorable text")
+
+
+_NULL_FIELDS = (None,) * (len(TEXT_COLUMNS) + len(TUPLE_COLUMNS) + 4)
 
 
 def reject_to_row(
@@ -121,27 +153,27 @@ def reject_to_row(
     source_id: str,
     database: str | None,
     export_format: str,
-    imported_at: datetime,
-) -> dict[str, Any]:
+    imported_at: Any,
+) -> tuple[Any, ...]:
     """The ``records`` row keeping a quarantined reject (status ``unparseable``).
 
     ``raw_text`` is kept as read, except that undecodable bytes and NUL are written as
     ``\\xNN`` (as in the rejects file); ``problems`` is a JSON array of problem strings.
     """
-    return {
-        **_NULL_FIELDS,
-        "record_id": make_record_id(source_id, ordinal),
-        "source_id": source_id,
-        "ordinal": ordinal,
-        "line_start": reject.line_start,
-        "line_end": reject.line_end,
-        "database": database,
-        "export_format": export_format,
-        "status": STATUS_UNPARSEABLE,
-        "raw_text": printable(reject.raw_text),
-        "problems": dumps([printable(str(problem)) for problem in reject.problems]),
-        "imported_at": imported_at,
-    }
+    return (
+        make_record_id(source_id, ordinal),
+        source_id,
+        ordinal,
+        reject.line_start,
+        reject.line_end,
+        database,
+        export_format,
+        STATUS_UNPARSEABLE,
+        *_NULL_FIELDS,
+        printable(reject.raw_text),
+        dumps([printable(str(problem)) for problem in reject.problems]),
+        imported_at,
+    )
 
 
 def _tuple(text: str | None) -> tuple[str, ...]:

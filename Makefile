@@ -1,0 +1,34 @@
+# `make demo` and `make test` each create .venv and install what they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO := demo-review
+
+.PHONY: demo test lint bench-ingest clean-demo venv
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/litsieve init $(DEMO) --config config/example.toml
+	$(BIN)/litsieve import $(DEMO)
+	$(BIN)/litsieve status $(DEMO)
+	$(BIN)/litsieve export $(DEMO) --output $(DEMO)/exports/records.csv
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check screening extraction flows tests benchmarks
+
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+
+clean-demo:
+	rm -rf $(DEMO)

@@ -1,0 +1,311 @@
+"""The ``litsieve`` command line.
+
+Interactive commands call the library directly; they never import Prefect (its start-up
+costs seconds). Errors go to stderr: exit 1 for bad input, 2 for usage; a traceback only
+with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from screening.errors import ReviewError
+from screening.review_dir import init_review, open_review
+from screening.store import EXPORT_COLUMNS
+
+__all__ = ["app", "main", "run"]
+
+DATABASE_URL_ENV = "LITSIEVE_DATABASE_URL"
+
+app = typer.Typer(
+    name="litsieve",
+    help=(
+        "Systematic-review screening: import database exports into a review, "
+        "check them, and export the records.\n\n"
+        "A review is a directory made by `litsieve init`; it holds the protocol "
+        "(litsieve.toml), the store (review.sqlite, or PostgreSQL when "
+        f"{DATABASE_URL_ENV} is set) and rejected records (rejects/)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+def _console(stderr: bool = False) -> Console:
+    # Piped output (logs, CI) gets wide tables instead of rich's default of 80 columns.
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
+
+
+out = _console()
+err = _console(stderr=True)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Options for every command."""
+
+
+def _database_url() -> str | None:
+    return os.environ.get(DATABASE_URL_ENV) or None
+
+
+@app.command("init")
+def init_command(
+    directory: Annotated[Path, typer.Argument(help="The review directory to create.")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="A review protocol TOML to copy (see config/example.toml)."),
+    ] = None,
+) -> None:
+    """Create a review directory with its protocol and an empty store."""
+    review, created = init_review(directory, config=config)
+    with review.open_store(_database_url()) as store:
+        where = store.url
+    if created:
+        out.print(f"Created review '{review.config.review.name}' in {directory} (store: {where})")
+    else:
+        out.print(f"{directory} is already a review ('{review.config.review.name}'); nothing changed")
+
+
+@app.command("import")
+def import_command(
+    directory: Annotated[Path, typer.Argument(help="The review directory.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Export files; without any, the [sources] of the review's config."),
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", "-d", help="The database the records came from (e.g. Embase).")
+    ] = None,
+    export_format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="Reader to use instead of detecting it (see `litsieve formats`)."),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding of the files (default UTF-8).")
+    ] = None,
+    quarantine: Annotated[
+        bool,
+        typer.Option(
+            "--quarantine",
+            help="Import the good records and write bad ones to rejects/ instead of stopping.",
+        ),
+    ] = False,
+) -> None:
+    """Import database exports into the review (one transaction per file; re-importing is safe)."""
+    review = open_review(directory)
+    jobs = _import_jobs(review, files, database, export_format, encoding)
+    quarantine = quarantine or review.config.import_.on_bad_record == "quarantine"
+    with review.open_store(_database_url()) as store:
+        run_id = store.begin_run(
+            "import", {"files": [str(j[0]) for j in jobs], "quarantine": quarantine}
+        )
+        reports = []
+        try:
+            for path, db, fmt, enc in jobs:
+                reports.append(_import_one(store, review, path, run_id, db, fmt, enc, quarantine))
+        except BaseException:
+            store.finish_run(run_id, "failed", {"imported": [r.path for r in reports]})
+            raise
+        store.finish_run(
+            run_id, "ok",
+            {"files": len(reports), "records": sum(r.n_records for r in reports if not r.already_imported)},
+        )
+    for report in reports:
+        if report.already_imported:
+            out.print(
+                f"{report.path}: already imported as source {report.source_id} "
+                f"({report.n_records} records); nothing added"
+            )
+            continue
+        line = (
+            f"{report.path}: {report.n_records} records imported as source {report.source_id} "
+            f"({report.export_format}, {report.database or 'database unknown'}) "
+            f"in {report.seconds:.1f} s"
+        )
+        if report.n_rejects:
+            line += f"; {report.n_rejects} quarantined to {report.rejects_path}"
+        out.print(line)
+
+
+def _import_jobs(review, files, database, export_format, encoding):
+    default_encoding = review.config.import_.encoding
+    if files:
+        return [(Path(f), database, export_format, encoding or default_encoding) for f in files]
+    if not review.config.sources:
+        raise typer.BadParameter(
+            "give export FILEs, or list [sources.<id>] in the review's litsieve.toml",
+            param_hint="FILES",
+        )
+    return [
+        (
+            review.source_path(source.path),
+            database or source.database,
+            export_format or source.format,
+            encoding or source.encoding or default_encoding,
+        )
+        for source in review.config.sources.values()
+    ]
+
+
+def _import_one(store, review, path, run_id, database, export_format, encoding, quarantine):
+    from screening.ingest import import_file
+
+    kwargs = dict(
+        run_id=run_id, export_format=export_format, database=database, encoding=encoding,
+        quarantine=quarantine, rejects_dir=review.rejects_dir,
+    )
+    if not err.is_terminal:
+        return import_file(store, path, **kwargs)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task(f"Importing {path.name}", total=None)
+
+        def update(n: int) -> None:
+            progress.update(task, description=f"Importing {path.name}: {n:,} records read")
+
+        return import_file(store, path, progress=update, **kwargs)
+
+
+@app.command("status")
+def status_command(
+    directory: Annotated[Path, typer.Argument(help="The review directory.")],
+) -> None:
+    """Records per source and database, quarantined problems, and decisions per stage."""
+    review = open_review(directory)
+    with review.open_store(_database_url()) as store:
+        sources = store.sources()
+        by_database = store.record_counts_by_database()
+        decisions = store.decision_counts()
+    out.print(f"Review: {review.config.review.name} ({directory})")
+    if not sources:
+        out.print("No records yet: `litsieve import DIR FILE...` adds an export.")
+        return
+    table = Table(title="Sources", title_justify="left")
+    for column in ("source", "file", "format", "database", "records", "quarantined", "imported"):
+        table.add_column(column, justify="right" if column in {"records", "quarantined"} else "left")
+    for s in sources:
+        table.add_row(
+            s.source_id, s.name, s.export_format, s.database or "-", f"{s.n_records:,}",
+            f"{s.n_rejects:,}", s.imported_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    table.add_row("", "total", "", "", f"{sum(s.n_records for s in sources):,}",
+                  f"{sum(s.n_rejects for s in sources):,}", "")
+    out.print(table)
+    dbs = Table(title="Records per database", title_justify="left")
+    dbs.add_column("database")
+    dbs.add_column("records", justify="right")
+    for name, count in sorted(by_database.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        dbs.add_row(name or "unknown", f"{count:,}")
+    out.print(dbs)
+    quarantined = sum(s.n_rejects for s in sources)
+    if quarantined:
+        out.print(f"Problems: {quarantined} records quarantined (see {review.rejects_dir}/)")
+    else:
+        out.print("Problems: none")
+    stages = Table(title="Decisions per stage", title_justify="left")
+    for column in ("stage", "outcome", "decisions"):
+        stages.add_column(column, justify="right" if column == "decisions" else "left")
+    for (stage, outcome), count in sorted(decisions.items()):
+        stages.add_row(stage, outcome, f"{count:,}")
+    if decisions:
+        out.print(stages)
+    else:
+        out.print("Decisions: none yet")
+
+
+@app.command("export")
+def export_command(
+    directory: Annotated[Path, typer.Argument(help="The review directory.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="FILE.csv or FILE.ris; one row per record.")
+    ],
+) -> None:
+    """Export every record with its source, place, ids and decisions (CSV or RIS)."""
+    suffix = output.suffix.lower()
+    if suffix not in {".csv", ".ris"}:
+        raise typer.BadParameter("the output must end in .csv or .ris", param_hint="--output")
+    review = open_review(directory)
+    with review.open_store(_database_url()) as store:
+        rows = store.export_rows()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            n = _write_csv(rows, output)
+        else:
+            from screening.ris_export import write_ris
+
+            n = write_ris(store.iter_records(status="ok"), output)
+    out.print(f"Wrote {n:,} records to {output}")
+
+
+def _write_csv(rows, output: Path) -> int:
+    n = 0
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            row = dict(row)
+            row.setdefault("cluster_id", "")
+            writer.writerow(row)
+            n += 1
+    return n
+
+
+@app.command("formats")
+def formats_command() -> None:
+    """List the export formats litsieve reads (names for --format)."""
+    from screening.readers import available_readers, get_reader
+
+    table = Table(title="Formats (detected from the content; --format to force one)")
+    table.add_column("--format")
+    table.add_column("what")
+    table.add_column("database")
+    for name in available_readers():
+        reader = get_reader(name)
+        table.add_row(name, reader.label or type(reader).__doc__ or "", reader.database or "from content")
+    out.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (1 for bad input, 2 for usage errors)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        # Standalone mode: typer prints usage errors itself and exits 2.
+        app(args=args, prog_name="litsieve")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except ReviewError as exc:
+        if debug:
+            err.print_exception()
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

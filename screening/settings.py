@@ -1,0 +1,110 @@
+"""The review protocol file (TOML), loaded once into frozen pydantic models.
+
+Unknown keys are errors naming the file and the key path (``sources.pubmed.fromat``),
+so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from screening.errors import ConfigError
+
+__all__ = [
+    "CriteriaSection",
+    "ImportSection",
+    "ReviewConfig",
+    "ReviewSection",
+    "SourceSection",
+    "StoreSection",
+    "load_config",
+    "parse_config",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReviewSection(_Section):
+    """``[review]``: what the review is about."""
+
+    name: str
+    question: str = ""
+    authors: tuple[str, ...] = ()
+
+
+class StoreSection(_Section):
+    """``[store]``: where decisions and records live (SQLite in the review directory by default)."""
+
+    url: str | None = None
+
+
+class ImportSection(_Section):
+    """``[import]``: defaults for ``litsieve import``."""
+
+    on_bad_record: Literal["error", "quarantine"] = "error"
+    encoding: str = "utf-8"
+
+
+class SourceSection(_Section):
+    """``[sources.<id>]``: one database export of the review."""
+
+    path: str
+    database: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
+class CriteriaSection(_Section):
+    """``[criteria]``: exclusion reason codes and what they mean."""
+
+    reasons: dict[str, str] = Field(default_factory=dict)
+
+
+class ReviewConfig(_Section):
+    """A whole review protocol file."""
+
+    review: ReviewSection
+    store: StoreSection = StoreSection()
+    import_: ImportSection = Field(default=ImportSection(), alias="import")
+    sources: dict[str, SourceSection] = Field(default_factory=dict)
+    criteria: CriteriaSection = CriteriaSection()
+
+
+def parse_config(text: str, *, path: str = "<config>") -> ReviewConfig:
+    """Parse TOML text into a ReviewConfig; errors name ``path`` and the key path."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return ReviewConfig.model_validate(data)
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            if error["type"] == "extra_forbidden":
+                messages.append(f"{path}: {key}: unknown key")
+            elif error["type"] == "missing":
+                messages.append(f"{path}: {key}: required key is missing")
+            else:
+                messages.append(f"{path}: {key}: {error['msg']} (got {error.get('input')!r})")
+        raise ConfigError("\n".join(messages)) from exc
+
+
+def load_config(path: Path) -> ReviewConfig:
+    """Read and validate a review protocol file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return parse_config(text, path=str(path))

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screening.errors import ConfigError
+from screening.settings import load_config, parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_config_loads() -> None:
+    config = load_config(ROOT / "config" / "example.toml")
+    assert config.review.name == "IV ketamine for chronic pain"
+    assert set(config.sources) == {"pubmed", "embase"}
+    assert config.sources["embase"].database == "Embase"
+    assert "wrong_design" in config.criteria.reasons
+    assert config.import_.on_bad_record == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[review]\nname = "x"\n[sources.a]\npath = "p"\nfromat = "ris"\n',
+         "r.toml: sources.a.fromat: unknown key"),
+        ('[review]\nnam = "x"\n', "r.toml: review.name: required key is missing"),
+        ('[review]\nname = "x"\n[import]\non_bad_record = "skip"\n',
+         "r.toml: import.on_bad_record: Input should be 'error' or 'quarantine' (got 'skip')"),
+        ('[review\nname = "x"\n', "r.toml: not valid TOML"),
+        ('[review]\nname = "x"\n[ranking]\nmodel = "svm"\n', "r.toml: ranking: unknown key"),
+    ],
+    ids=["typo-in-source", "missing-name", "bad-choice", "bad-toml", "unknown-section"],
+)
+def test_config_errors_name_file_and_key(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, path="r.toml")
+    assert message in str(info.value)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
+        load_config(tmp_path / "nope.toml")
