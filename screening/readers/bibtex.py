@@ -47,6 +47,10 @@ _LETTER_CMD = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![a-zA-Z])\s*(?:\{
 _STYLE_CMD = re.compile(r"\\(?:textit|textbf|emph|textrm|textsc|textsf|texttt|mathrm|mbox|url)"
                         r"\s*\{([^{}]*)\}")
 _ESCAPED = re.compile(r"\\([&%$#_{}])")
+_BRACES = re.compile(r"(?<!\\)[{}]")
+_SPACES = re.compile(r"\s*")
+_FAST_FIELD = re.compile(
+    r"\s*([^=,{}\"\s#](?:[^=,{}\"\n#]*[^=,{}\"\s#])?)\s*=\s*\{([^{}]*)\}\s*(?:,|(?=[})]))")
 
 
 class EntryError(Exception):
@@ -76,13 +80,13 @@ def latex_to_text(value: str) -> str:
             if not count:
                 break
         value = _ESCAPED.sub(r"\1", value).replace("\\\\", " ").replace("~", "\u00a0")
-    return re.sub(r"(?<!\\)[{}]", "", value)
+    if "{" in value or "}" in value:
+        value = _BRACES.sub("", value)
+    return value
 
 
 def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
+    return _SPACES.match(text, pos).end()
 
 
 def _braced(text: str, pos: int) -> int:
@@ -164,6 +168,13 @@ def parse_entry(
                 raise EntryError(pos + 1, "entry", "text after the end of the entry",
                                  text[pos + 1:].strip()[:30])
             return kind, key, fields
+        fast = _FAST_FIELD.match(text, pos)  # name = {value without nested braces}
+        if fast is not None:
+            fields.append((fast.group(1), fast.group(2), fast.group(2)))
+            if kind.lower() == "string":
+                macros[fast.group(1).lower()] = fast.group(2)
+            pos = fast.end()
+            continue
         name = _NAME.match(text, pos)
         if name is None or not name.group(1):
             raise EntryError(pos, "field", "expected a field name", text[pos:pos + 30].strip())
@@ -402,4 +413,5 @@ class BibtexReader(Reader):
                     continue
             yield Reject(name, first, last, text, tuple(problems))
         if not seen_any:
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield Reject(name, 1, 1, "",
+                         (Problem(name, 1, "file", "no records: the file is empty"),))

@@ -179,7 +179,8 @@ class CochraneTextReader(Reader):
                     f"Record #{number} of {total}"))
             yield self._finish(name, database, ordinal, *pending)
         elif not seen_any:
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield Reject(name, 1, 1, "",
+                         (Problem(name, 1, "file", "no records: the file is empty"),))
 
     @staticmethod
     def _check_header(

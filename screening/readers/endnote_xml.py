@@ -136,7 +136,8 @@ class EndnoteXmlReader(Reader):
     ) -> Iterator[Record | Reject]:
         name = str(path)
         if is_empty(path):
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield Reject(name, 1, 1, "",
+                         (Problem(name, 1, "file", "no records: the file is empty"),))
             return
         xml_encoding = None if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
         ordinal = 0

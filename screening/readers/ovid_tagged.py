@@ -62,7 +62,7 @@ def parse_source(so: str | None) -> dict[str, str | None]:
     for pattern in (_SO_EMBASE, _SO_PSYCINFO, _SO_MEDLINE):
         match = pattern.match(text)
         if match:
-            out.update({k: (v.strip() or None) if v else None for k, v in match.groupdict().items()})
+            out.update({k: (v or "").strip() or None for k, v in match.groupdict().items()})
             break
     else:
         out["journal"] = text.split(". ", 1)[0].rstrip(".")
@@ -236,4 +236,5 @@ class OvidTaggedReader(Reader):
                     continue
             yield Reject(name, first, last, text, tuple(problems))
         if not seen_any:
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield Reject(name, 1, 1, "",
+                         (Problem(name, 1, "file", "no records: the file is empty"),))

@@ -28,6 +28,8 @@ __all__ = ["PubmedXmlReader", "end_line", "flatten", "iter_xml", "pubmed_record"
 Element = Any  # lxml's _Element (not importable as a type at runtime)
 
 _RECORDS = frozenset({"PubmedArticle", "PubmedBookArticle"})
+# Inline markup inside PubMed titles and abstracts.
+_INLINE = frozenset({"i", "b", "u", "sup", "sub", "{http://www.w3.org/1998/Math/MathML}math"})
 _REF_FLAGS = {
     "ErratumFor": Flag.ERRATUM.value,
     "RetractionOf": Flag.RETRACTION_NOTICE.value,
@@ -65,33 +67,62 @@ def flatten(
 
     Mixed content (``<i>``, ``<sup>`` inside a title) is kept as the joined text of the
     element that holds it. Elements named in ``transparent`` (EndNote's ``style``) add
-    nothing to the path and their attributes are dropped.
+    nothing to the path and their attributes are dropped. One ``iterwalk`` over the
+    subtree (C-level iteration; this runs for every element of every record).
     """
     raw: dict[str, list[str]] = {}
-
-    def walk(node: Element, path: str) -> None:
-        for child in node:
-            name = _local(child.tag)
-            if not name:
+    paths = [""]
+    skip = 0  # > 0 inside a subtree already taken as text
+    walk = etree.iterwalk(elem, events=("start", "end"))
+    next(walk)  # the record element itself
+    for event, node in walk:
+        if event == "end":
+            if skip:
+                skip -= 1
+            else:
+                paths.pop()
+            continue
+        tag = node.tag
+        if skip or tag.__class__ is not str:
+            skip += 1
+            continue
+        if tag[0] == "{":
+            tag = tag.rsplit("}", 1)[1]
+        path = paths[-1]
+        if tag not in transparent:
+            path = f"{path}/{tag}" if path else tag
+            if node.attrib:
+                for key, value in node.attrib.items():
+                    _add(raw, f"{path}@{_local(key)}", value)
+        if len(node):
+            # Mixed content starts with text, or with an inline element (or an EndNote style
+            # run) whose tail or tag gives it away; checking the first child is enough.
+            text, first = node.text, node[0]
+            tail, name = first.tail, first.tag
+            if not (
+                (text and not text.isspace())
+                or (tail and not tail.isspace())
+                or name in _INLINE
+                or (transparent and _local(name) in transparent)
+            ):
+                paths.append(path)
                 continue
-            if name in transparent:
-                child_path = path
-            else:
-                child_path = f"{path}/{name}" if path else name
-                for key, value in child.attrib.items():
-                    raw.setdefault(f"{child_path}@{_local(key)}", []).append(value)
-            mixed = len(child) > 0 and (
-                not _blank(child.text) or any(not _blank(grand.tail) for grand in child)
-            )
-            if mixed or not len(child) or all(_local(g.tag) in transparent for g in child):
-                text = "".join(child.itertext()).strip()
-                if text:
-                    raw.setdefault(child_path, []).append(text)
-            else:
-                walk(child, child_path)
-
-    walk(elem, "")
+            value = "".join(node.itertext()).strip()
+            skip = 1  # the children are part of this text
+        else:
+            value = (node.text or "").strip()
+            paths.append(path)
+        if value:
+            _add(raw, path, value)
     return raw
+
+
+def _add(raw: dict[str, list[str]], key: str, value: str) -> None:
+    values = raw.get(key)
+    if values is None:
+        raw[key] = [value]
+    else:
+        values.append(value)
 
 
 class _Newlines:
@@ -133,54 +164,100 @@ def iter_xml(
     ``record`` or ``other`` (item: the element, cleared after the consumer resumes),
     ``text`` (item: non-blank text between records) and ``error`` (item: the
     XMLSyntaxError; line_start is the last line read well). When the root is not
-    ``container[0]`` its children are streamed instead.
+    ``container[0]`` its children are yielded as ``other`` at the end.
+
+    Only the container and record elements raise parser events (lxml's ``tag`` filter);
+    anything else between records is found among a record's preceding siblings.
     """
-    stack: list[str] = []
-    chain = list(container)
-    last_line = 0
+    chain = tuple(container)
     source = _Newlines(path)
     context = etree.iterparse(
-        source, events=("start", "end"), encoding=encoding, resolve_entities=False,
-        load_dtd=False, no_network=True, huge_tree=True, remove_comments=True, remove_pis=True,
+        source, events=("start", "end"), tag=set(chain) | set(record_tags), encoding=encoding,
+        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True,
+        remove_comments=True, remove_pis=True,
     )
+    holder: Any = None  # the container element, once its start tag is read
+    last_line = 0
     try:
         for event, elem in context:
+            if last_line == 0:
+                root = elem.getroottree().getroot()
+                last_line = root.sourceline or 1
+                yield "root", _local(root.tag), last_line, last_line
             if event == "start":
-                stack.append(_local(elem.tag))
-                if len(stack) == 1:
-                    if stack[0] != chain[0]:
-                        chain = [stack[0]]
-                    yield "root", stack[0], elem.sourceline or 1, elem.sourceline or 1
+                if holder is None and _ancestry(elem) == chain:
+                    holder = elem
                 continue
-            depth = len(stack)
-            name = stack.pop()
-            if depth == len(chain) + 1 and stack == chain:
-                previous = elem.getprevious()
-                before = previous.tail if previous is not None else elem.getparent().text
-                if not _blank(before):
-                    yield "text", before.strip(), last_line + 1, elem.sourceline or last_line
+            parent = elem.getparent()
+            if elem is holder:
+                for item in _between(elem, None, last_line, record_tags):
+                    last_line = max(last_line, item[3])
+                    yield item
+            elif parent is not None and parent is holder and _local(elem.tag) in record_tags:
+                for item in _between(parent, elem, last_line, record_tags):
+                    last_line = max(last_line, item[3])
+                    yield item
                 line_end = end_line(elem)
-                kind = "record" if name in record_tags else "other"
-                yield kind, elem, elem.sourceline or last_line + 1, line_end
+                yield "record", elem, elem.sourceline or last_line + 1, line_end
                 last_line = line_end
                 elem.clear(keep_tail=True)
-                parent = elem.getparent()
                 while elem.getprevious() is not None:
                     del parent[0]
-            elif depth <= len(chain) and stack == chain[: depth - 1]:
-                if name != chain[depth - 1]:
-                    line_end = end_line(elem)
-                    yield "other", elem, elem.sourceline or last_line + 1, line_end
-                    last_line = line_end
-                    elem.clear(keep_tail=True)
-                elif depth == len(chain):
-                    tail = elem[-1].tail if len(elem) else elem.text
-                    if not _blank(tail):
-                        yield "text", tail.strip(), last_line + 1, last_line + 1
     except etree.XMLSyntaxError as exc:
         yield "error", exc, last_line, last_line
+        return
     finally:
         source.close()
+    if holder is None:  # not the expected document: report what the root holds
+        root = context.root
+        if root is None:
+            return
+        if last_line == 0:
+            yield "root", _local(root.tag), root.sourceline or 1, root.sourceline or 1
+        if not _blank(root.text):
+            yield "text", root.text.strip(), root.sourceline or 1, root.sourceline or 1
+        for child in root:
+            if isinstance(child.tag, str):
+                yield "other", child, child.sourceline or 1, end_line(child)
+
+
+def _ancestry(elem: Element) -> tuple[str, ...]:
+    names = []
+    node = elem
+    while node is not None:
+        names.append(_local(node.tag))
+        node = node.getparent()
+    return tuple(reversed(names))
+
+
+def _between(
+    holder: Element, record: Element | None, last_line: int, record_tags: frozenset[str]
+) -> Iterator[tuple[str, Any, int, int]]:
+    """Text and non-record elements in ``holder`` before ``record`` (None: up to the end)."""
+    children = []
+    for child in holder:
+        if child is record:
+            break
+        children.append(child)
+    if not children:
+        text = holder.text
+        if not _blank(text) and record is not None:
+            yield "text", text.strip(), last_line + 1, record.sourceline or last_line + 1
+        return
+    if not _blank(holder.text) and len(children) and not (
+        isinstance(children[0].tag, str) and _local(children[0].tag) in record_tags
+    ):
+        yield "text", holder.text.strip(), last_line + 1, children[0].sourceline or last_line
+    following = [*children[1:], record]
+    for child, after in zip(children, following, strict=True):
+        processed = isinstance(child.tag, str) and _local(child.tag) in record_tags
+        if not processed and isinstance(child.tag, str):
+            line_end = end_line(child)
+            yield "other", child, child.sourceline or last_line + 1, line_end
+            last_line = line_end
+        if not _blank(child.tail):
+            end = (after.sourceline if after is not None else None) or last_line + 1
+            yield "text", child.tail.strip(), last_line + 1, end
 
 
 def xml_problem(
@@ -338,7 +415,9 @@ def pubmed_record(article: Element, source: SourceRef) -> tuple[Record, list[Pro
         issn=[_text(e) or "" for e in art.findall("Journal/ISSN")]
         + [_text(citation.find("MedlineJournalInfo/ISSNLinking")) or ""],
         language=[_text(e) or "" for e in art.findall("Language")],
-        publication_types=[_text(e) or "" for e in art.findall("PublicationTypeList/PublicationType")],
+        publication_types=[
+            _text(e) or "" for e in art.findall("PublicationTypeList/PublicationType")
+        ],
         keywords=[_text(e) or "" for e in citation.findall("KeywordList/Keyword")],
         mesh=mesh,
         flags=flags,
@@ -368,14 +447,16 @@ class PubmedXmlReader(Reader):
     ) -> Iterator[Record | Reject]:
         name = str(path)
         if is_empty(path):
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield Reject(name, 1, 1, "",
+                         (Problem(name, 1, "file", "no records: the file is empty"),))
             return
         db = database or self.database
         xml_encoding = None if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
         ordinal = 0
         root, root_line, errors, last_line = "", 1, 0, 1
         foreign: list[Problem] = []  # problems of a document that is not a PubmedArticleSet
-        for kind, item, first, last in iter_xml(path, ("PubmedArticleSet",), _RECORDS, xml_encoding):
+        items = iter_xml(path, ("PubmedArticleSet",), _RECORDS, xml_encoding)
+        for kind, item, first, last in items:
             last_line = max(last_line, last)
             if kind == "root":
                 root, root_line = item, first

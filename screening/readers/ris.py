@@ -5,9 +5,11 @@ Covidence, EPPI-Reviewer). See docs/FORMATS.md sections 4-11.
 Why not rispy: it keeps only the last value of tags it thinks are single-valued (so
 repeated ``DO``/``SN``/``DB`` are lost), space-joins EndNote's untagged continuation
 lines for some tags and splits them for others, gives no line numbers, and reads line by
-line in Python. Here the file is cut into blocks at ``ER`` lines and every tag of a block
-is found by one regular expression, continuation lines included, so the per-line work
-happens in C; Python only touches one tuple per tag.
+line in Python with a regular expression per line. Here the file is cut into blocks at
+``ER`` lines (one regular expression over the whole chunk, in C); a record whose lines are
+all ``XX  - value`` (nearly all, checked by one search over the block) is split into lines
+and each line is its tag and value by position; only records with untagged lines (EndNote,
+Scopus ``N1``, WoS abstracts) take the slower path of one regular expression per tag.
 
 Between records, the known harmless lines are skipped: record numbers (``1.``, Ovid),
 ``Record #N of M`` / ``Provider:`` / ``Content:`` (Cochrane), blank lines. Ovid's
@@ -53,7 +55,7 @@ _NOT_RIS = re.compile(r"(?:PMID|PMC) *- |FN |VR |PT |<\d+\. >")
 #: N1 ... as one tag line followed by one value per line); for every other tag they are
 #: the wrapped text of one value and are joined with a newline.
 MULTI_VALUED = frozenset(
-    "AU A1 A2 A3 A4 AD KW SN DB N1 M1 UR L1 L2 L3 L4 LK C3 ID".split()
+    "AU A1 A2 A3 A4 AD KW SN DB N1 M1 UR L1 L2 L3 L4 LK C3".split()
 )
 
 
@@ -91,7 +93,7 @@ def parse_ris_body(text: str, pos: int = 0, end: int | None = None) -> dict[str,
         return raw
     for tag, value, more in _FIELD.findall(text, pos, end):
         if more and not more.isspace():
-            lines = [line.strip() for line in more.split("\n")]
+            lines = [line.strip() for line in more.split("\n")[1:]]
             values = raw.setdefault(tag, [])
             if tag in MULTI_VALUED:
                 values.append(value)
@@ -273,7 +275,8 @@ class RisReader(Reader):
                     Problem(name, ty_line + found[0], "encoding",
                             f"bytes that are not valid {encoding}", found[1])
                 )
-            rejects.append(Reject(name, ty_line, next_line - 1, piece, tuple(problems)))
+            last_line = ty_line + piece.rstrip().count("\n")  # blank lines are not its
+            rejects.append(Reject(name, ty_line, last_line, piece, tuple(problems)))
             ty, ty_line = nxt, next_line
         return rejects, ty, ty_line, ordinal
 

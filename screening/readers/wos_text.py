@@ -209,7 +209,8 @@ class WosTextReader(Reader):
             body = text[start:]
             yield self._record(name, database, ordinal, line, body, block.terminated, encoding)
         if not seen_any:
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield Reject(name, 1, 1, "",
+                         (Problem(name, 1, "file", "no records: the file is empty"),))
 
     def _record(
         self, name: str, database: str | None, ordinal: int, line: int, body: str,

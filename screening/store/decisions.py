@@ -104,20 +104,15 @@ _FIELDS = (
 )
 
 
-def latest_decisions_query(
-    *, stage: str | None = None, per_actor: bool = True
-) -> sa.Select[Any]:
-    """The latest decision per (record, cluster, stage[, actor]), ordered by decision_id.
-
-    With ``per_actor=False`` the latest across actors wins (what a record's status shows).
-    """
+def latest_decisions_query(*, stage: str | None = None) -> sa.Select[Any]:
+    """The latest decision per (record, cluster, stage, actor), ordered by decision_id."""
     d = decisions.c
-    partition = [d.record_id, d.cluster_id, d.stage]
-    if per_actor:
-        partition.append(d.actor)
     rank = (
         sa.func.row_number()
-        .over(partition_by=partition, order_by=(d.decided_at.desc(), d.decision_id.desc()))
+        .over(
+            partition_by=(d.record_id, d.cluster_id, d.stage, d.actor),
+            order_by=(d.decided_at.desc(), d.decision_id.desc()),
+        )
         .label("rank")
     )
     inner = sa.select(decisions, rank)

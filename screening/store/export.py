@@ -1,4 +1,4 @@
-"""Rows for CSV/RIS export: one per record, with the latest outcome of each stage."""
+"""Rows for CSV/RIS export: one per record, with its dedup cluster and latest outcomes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from sqlalchemy.engine import Engine
 
 from screening.model import Stage
 from screening.store._common import loads
-from screening.store.decisions import latest_decisions_query
-from screening.store.schema import records, sources
+from screening.store.schema import decisions, records, sources
 
 __all__ = ["EXPORT_COLUMNS", "iter_export_rows"]
 
@@ -30,33 +29,54 @@ EXPORT_COLUMNS = (
     "doi",
     "pmid",
     "status",
+    "cluster_id",
     "decisions",
 )
 
 _STAGE_ORDER = {stage.value: index for index, stage in enumerate(Stage)}
 
 
-def _latest_outcomes(conn: sa.Connection) -> dict[str, dict[str, str]]:
-    latest = latest_decisions_query(per_actor=False).subquery()
-    query = sa.select(latest.c.record_id, latest.c.stage, latest.c.outcome).where(
-        latest.c.record_id.is_not(None)
+def _latest_per_stage(conn: sa.Connection) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """record_id -> stage -> (outcome, cluster_id) of the record's latest decision there."""
+    d = decisions.c
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(d.record_id, d.stage),
+            order_by=(d.decided_at.desc(), d.decision_id.desc()),
+        )
+        .label("rank")
     )
-    outcomes: dict[str, dict[str, str]] = defaultdict(dict)
-    for record_id, stage, outcome in conn.execute(query):
-        outcomes[record_id][stage] = outcome
-    return outcomes
+    ranked = (
+        sa.select(d.record_id, d.stage, d.outcome, d.cluster_id, rank)
+        .where(d.record_id.is_not(None))
+        .subquery()
+    )
+    query = sa.select(
+        ranked.c.record_id, ranked.c.stage, ranked.c.outcome, ranked.c.cluster_id
+    ).where(ranked.c.rank == 1)
+    latest: dict[str, dict[str, tuple[str, str | None]]] = defaultdict(dict)
+    for record_id, stage, outcome, cluster_id in conn.execute(query):
+        latest[record_id][stage] = (outcome, cluster_id)
+    return latest
 
 
-def _describe(stages: dict[str, str]) -> str:
+def _describe(stages: dict[str, tuple[str, str | None]]) -> str:
     ordered = sorted(stages.items(), key=lambda item: (_STAGE_ORDER.get(item[0], 99), item[0]))
-    return "; ".join(f"{stage}={outcome}" for stage, outcome in ordered)
+    return "; ".join(f"{stage}={outcome}" for stage, (outcome, _) in ordered)
+
+
+def _cluster(stages: dict[str, tuple[str, str | None]]) -> str:
+    _, cluster_id = stages.get(Stage.DEDUPLICATION.value, (None, None))
+    return cluster_id or ""
 
 
 def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict[str, Any]]:
     """One dict per record (every status), in import order; keys are :data:`EXPORT_COLUMNS`.
 
-    ``authors`` is ``"; "``-joined; ``decisions`` lists the latest outcome per stage
-    (across actors) as ``"stage=outcome; …"``, stages in review order.
+    ``authors`` is ``"; "``-joined; ``cluster_id`` is that of the record's latest
+    deduplication decision (empty when none); ``decisions`` lists the latest outcome per
+    stage (across actors) as ``"stage=outcome; …"``, stages in review order.
     """
     r, s = records.c, sources.c
     query = (
@@ -78,11 +98,12 @@ def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict
         .order_by(s.imported_at, s.source_id, r.ordinal)
     )
     with engine.connect() as conn:
-        outcomes = _latest_outcomes(conn)
+        latest = _latest_per_stage(conn)
         result = conn.execution_options(yield_per=batch_size).execute(query)
         for row in result:
             values = list(row)
             values[6] = "; ".join(loads(values[6])) if values[6] else ""
-            stages = outcomes.get(values[0])
+            stages = latest.get(values[0])
+            values.append(_cluster(stages) if stages else "")
             values.append(_describe(stages) if stages else "")
             yield dict(zip(EXPORT_COLUMNS, values, strict=True))

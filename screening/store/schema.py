@@ -199,7 +199,12 @@ records = sa.Table(
 decisions = sa.Table(
     "decisions",
     metadata,
-    sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "decision_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),  # SQLite: the rowid alias
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id")),
     sa.Column("cluster_id", sa.Text),
     sa.Column("stage", sa.Text, nullable=False),

@@ -100,8 +100,11 @@ class ReviewStore:
 
     @property
     def url(self) -> str:
-        """The store's URL, as given after normalisation (password included)."""
-        return self._engine.url.render_as_string(hide_password=False)
+        """The store's URL after normalisation, password hidden (safe to print or log).
+
+        The full URL is ``store.engine.url``.
+        """
+        return display_url(self._engine.url)
 
     @property
     def dialect(self) -> str:

@@ -122,3 +122,20 @@ def test_console_script_and_help(tmp_path: Path) -> None:
     done = subprocess.run([str(exe), "status", str(tmp_path / "x")], capture_output=True,
                           text=True, check=False)
     assert done.returncode == 1 and done.stderr.startswith("error: ")
+
+
+def test_database_url_from_environment(store_target, tmp_path: Path, capsys, monkeypatch) -> None:
+    """LITSIEVE_DATABASE_URL puts the store on PostgreSQL (or any URL) instead of SQLite."""
+    if store_target.dialect == "sqlite":
+        url = store_target.url
+    else:
+        url = f"{store_target.url}?options=-csearch_path%3D{store_target.schema}"
+    monkeypatch.setenv("LITSIEVE_DATABASE_URL", url)
+    review = tmp_path / "review"
+    code, out, _ = run(capsys, "init", review)
+    assert code == 0 and store_target.dialect in out
+    assert run(capsys, "import", review, PUBMED)[0] == 0
+    with store_target.connect() as store:
+        assert store.count_records() == 10
+    if store_target.dialect == "postgresql":
+        assert not (review / "review.sqlite").exists()

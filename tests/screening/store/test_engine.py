@@ -92,5 +92,6 @@ def test_unreachable_postgresql_server_is_a_store_error() -> None:
 def test_store_repr_hides_the_password() -> None:
     store = ReviewStore(create_store_engine("postgresql://u:secret@db/review"))  # not opened
     assert repr(store) == "ReviewStore('postgresql+psycopg://u:***@db/review')"
-    assert store.url == "postgresql+psycopg://u:secret@db/review"
+    assert store.url == "postgresql+psycopg://u:***@db/review"
+    assert store.engine.url.password == "secret"
     store.close()

@@ -64,7 +64,7 @@ def files(draw: st.DrawFn) -> tuple[str, list[Record]]:
 
 
 @settings(
-    max_examples=600,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

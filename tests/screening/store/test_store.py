@@ -21,7 +21,7 @@ from screening.store import (
 )
 from screening.store._common import litsieve_version
 from screening.store.engine import ensure_schema
-from tests.screening.store.conftest import StoreTarget
+from tests.screening.conftest import StoreTarget
 from tests.screening.store.factories import make_record, make_spec
 
 TABLES = {"decisions", "meta", "records", "reviewers", "runs", "sources"}
@@ -378,6 +378,9 @@ def test_latest_decisions_pick_the_newest_correction(store: ReviewStore) -> None
     assert latest[r1, ranker].params_hash == "abc123"
     assert all(d.decision_id is not None for d in latest.values())
     assert [d.outcome for d in store.latest_decisions(Stage.FULL_TEXT)] == [Outcome.EXCLUDE]
+    assert store.latest_decisions("extraction") == []
+    with pytest.raises(StoreError, match=r"^unknown stage 'screening'; one of: identification"):
+        store.latest_decisions("screening")
     assert len(store.decision_history(stage="title_abstract")) == 7
     assert store.decision_counts() == {
         ("full_text", "exclude"): 1,
@@ -509,13 +512,15 @@ def test_export_rows(store: ReviewStore) -> None:
                         actor="human:alice", decided_at=t0),
             DecisionRow(record_id=f"{sid}:1", stage="title_abstract", outcome="include",
                         actor="human:bob", decided_at=t0 + timedelta(days=1)),
+            DecisionRow(record_id=f"{sid}:3", cluster_id="c7", stage="deduplication",
+                        outcome="duplicate", actor="model:dedup@0.1", decided_at=t0),
         ]
     )
     rows = list(store.export_rows())
     assert all(tuple(row) == EXPORT_COLUMNS for row in rows)
     assert EXPORT_COLUMNS == (
         "record_id", "source_file", "line", "database", "native_id", "title", "authors",
-        "year", "journal", "doi", "pmid", "status", "decisions",
+        "year", "journal", "doi", "pmid", "status", "cluster_id", "decisions",
     )
     assert rows[0] == {
         "record_id": f"{sid}:1",
@@ -530,9 +535,12 @@ def test_export_rows(store: ReviewStore) -> None:
         "doi": "10.1136/bmj.1",
         "pmid": "30000001",
         "status": "ok",
+        "cluster_id": "",
         "decisions": "title_abstract=include; full_text=include",
     }
     assert rows[1]["status"] == "unparseable"
     assert rows[1]["decisions"] == "identification=unparseable"
     assert (rows[1]["line"], rows[1]["database"], rows[1]["title"]) == (13, "pubmed", None)
-    assert (rows[2]["authors"], rows[2]["year"], rows[2]["decisions"]) == ("", None, "")
+    assert (rows[2]["authors"], rows[2]["year"]) == ("", None)
+    assert rows[2]["decisions"] == "deduplication=duplicate"
+    assert rows[2]["cluster_id"] == "c7"
