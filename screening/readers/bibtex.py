@@ -373,8 +373,10 @@ class BibtexReader(Reader):
         macros: dict[str, str] = {}
         ordinal = 0
         seen_any = False
+        entries = 0  # entries other than @comment/@preamble/@string, good or bad
         for kind, first, last, text in _iter_pieces(path, encoding):
             seen_any = True
+            entries += 1
             if kind == "stray":
                 yield Reject(name, first, last, text, (Problem(
                     name, first, "line", "text outside entries", text.strip().split("\n")[0]),))
@@ -388,6 +390,7 @@ class BibtexReader(Reader):
                 continue
             entry_type = (_START.match(text).group(1) or "").lower()
             if entry_type in {"comment", "preamble"}:
+                entries -= 1
                 continue
             try:
                 entry_type, key, fields = parse_entry(text, macros)
@@ -398,6 +401,7 @@ class BibtexReader(Reader):
                              (Problem(name, line, exc.field, exc.message, value),))
                 continue
             if entry_type.lower() == "string":
+                entries -= 1
                 continue
             ordinal += 1
             problems = []
@@ -415,3 +419,6 @@ class BibtexReader(Reader):
         if not seen_any:
             yield Reject(name, 1, 1, "",
                          (Problem(name, 1, "file", "no records: the file is empty"),))
+        elif entries == 0:
+            yield Reject(name, 1, 1, "", (Problem(
+                name, 1, "file", "no records: the file holds no entries, only comments"),))

@@ -1,29 +1,28 @@
 """PubMed MEDLINE / "PubMed format" text (.nbib, .txt, efetch ``rettype=medline``).
 
-Why not Bio.Medline: it is correct on well-formed files but gives no line numbers, joins
-nothing we could map back to the file, and is about as slow as a per-line Python loop.
-Here a record is cut out of the stream at blank lines and its tags are found by one
-regular expression over the whole block, so continuation lines are joined in C.
+Why not Bio.Medline: it is correct on well-formed files but gives no line numbers, so no
+problem could name its line, and it is a per-line Python loop. Here records are cut out
+of the stream with ``str.split`` on empty lines, continuation lines are joined with
+``str.replace``, and tag lines are grouped by ``tagged.group_tag_lines`` (C when built):
+no Python code runs per line on well-formed input.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
 from screening.readers.base import Head, Reader, Reject, build_record, register
+from screening.readers.tagged import group_tag_lines
 from screening.readers.textio import Block, bad_bytes, iter_chunks
 
 __all__ = ["MedlineReader", "iter_medline_blocks", "parse_medline_block"]
 
 _CONTINUATION = re.compile(r"\n[ \t]+")
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) *- ?(.*)")
-# A line that does not start with a tag in the standard four-character field.
-_NONSTANDARD = re.compile(r"\n(?![A-Z][A-Z0-9 ]{3}-(?: |$))", re.M)
 _START = re.compile(r"^(?:PMID|PMC) *- ?\S", re.M)
 
 
@@ -68,12 +67,10 @@ def parse_medline_block(text: str) -> tuple[dict[str, list[str]], list[tuple[int
     joined = text.replace("\n      ", " ").rstrip()  # six-space continuations, in C
     if "\n " in joined or "\n\t" in joined:  # any other indentation
         joined = _CONTINUATION.sub(" ", joined)
-    if joined[4:5] == "-" and _NONSTANDARD.search(joined) is None:
-        # Every line is "TAG - value" with the tag left-justified in four characters.
-        padded: defaultdict[str, list[str]] = defaultdict(list)
-        for line in joined.split("\n"):
-            padded[line[:4]].append(line[6:])
-        return {key.rstrip(): values for key, values in padded.items()}, []
+    # Standard layout: every line a tag left-justified in four characters, then "- ".
+    raw = group_tag_lines(joined, 4, "- ")
+    if raw is not None:
+        return raw, []
     return _parse_irregular(text, joined)
 
 

@@ -20,6 +20,7 @@ from screening.readers.base import build_record
 __all__ = ["detect_database", "find_ids", "ris_record"]
 
 _EMPTY: tuple[str, ...] = ()
+_NO_VALUE: tuple[None] = (None,)
 
 # Canonical database names (docs/FORMATS.md section 0, ``source_db``).
 PUBMED, MEDLINE, EMBASE, SCOPUS = "PubMed", "MEDLINE", "Embase", "Scopus"
@@ -76,8 +77,11 @@ _RAYYAN = re.compile(r"^rayyan-(\d+)$")
 _DOI_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.I)
 # Ovid PsycINFO puts its classification code in M3 ("Cognitive Therapy [3311]").
 _CLASS_CODE = re.compile(r"\[\d{4}\]$")
-# Ovid MEDLINE (through Zotero) writes "<subset>, <NLM id>" in IS: not an issue.
-_NLM_CODE = re.compile(r"^\w+, \d{7,9}[A-Z]?$")
+# Ovid MEDLINE (through Zotero) writes "<subset>, <NLM id>" (either order) in IS: not an
+# issue ("eag, 7805975", "0401664, du5", "6dr, 2985151r").
+_NLM_CODE = re.compile(
+    r"^(?:[a-z0-9]{2,4}, \d{7,9}[a-z]?|\d{7,9}[a-z]?, [a-z0-9]{2,4})$", re.I
+)
 
 _OVID_MEDLINE = ("med", "prem", "pmnm", "mesz")
 _TITLE = ("TI", "T1", "ST", "CT")
@@ -134,7 +138,7 @@ def detect_database(raw: Mapping[str, list[str]]) -> str | None:
     get = raw.get
     if "U2" in raw and any(_EMBASE_L.match(v) for v in raw["U2"]):
         return EMBASE
-    an = _first(raw, ("AN",)) or ""
+    an = (get("AN") or _NO_VALUE)[0] or ""
     if an.startswith("WOS:") or "WE" in raw:
         return WOS
     if an.startswith("CN-"):
@@ -142,7 +146,7 @@ def detect_database(raw: Mapping[str, list[str]]) -> str | None:
     urls = _values(raw, ("UR", "L2", "_link"))
     if any("embase.com" in url and _EMBASE_URL.search(url) for url in urls):
         return EMBASE
-    provider = (_first(raw, ("DP",)) or "").lower()
+    provider = ((get("DP") or _NO_VALUE)[0] or "").lower()
     if provider == "nlm":
         return PUBMED  # EndNote's PubMed import
     if provider == "ebscohost":
@@ -190,11 +194,13 @@ def find_ids(
     """
     get = raw.get
     other: dict[str, str] = {}
-    pmid = _first(raw, ("C5",))  # Embase: the MEDLINE PMID, when the record is in both
-    embase_id = next((v for v in get("U2") or _EMPTY if _EMBASE_L.match(v)), None)
-    an = _first(raw, ("AN",))
+    pmid = (get("C5") or _NO_VALUE)[0] or None  # Embase: the PMID, when also in MEDLINE
+    embase_id = None
+    if "U2" in raw:
+        embase_id = next((v for v in raw["U2"] if _EMBASE_L.match(v)), None)
+    an = (get("AN") or _NO_VALUE)[0] or None
     accession = _first(raw, ("ID",)) if database in (PSYCINFO, ERIC, CAB) else None
-    provider = (_first(raw, ("DP",)) or "").lower()
+    provider = ((get("DP") or _NO_VALUE)[0] or "").lower()
     for url in _values(raw, ("UR", "L2", "_link")):
         # Cheap substring tests first: this runs for every record.
         if "embase.com" in url:
@@ -320,21 +326,29 @@ def ris_record(
         The Record and the problems ``build_record`` found (for example a bad year).
     """
     get = raw.get
-    ty = (_first(raw, ("TY",)) or "").upper()
+    # Single tags: the first value as written ("" and None mean the same to build_record).
+    ty = (get("TY") or _NO_VALUE)[0] or ""
     native, pmid, embase_id, other = find_ids(raw, database)
-    pages = _first(raw, ("SP",))
-    end_page = _first(raw, ("EP",))
-    if pages is None and end_page is None:
-        pages = _first(raw, ("C7",))  # Scopus/WoS article number
+    pages = (get("SP") or _NO_VALUE)[0]
+    end_page = (get("EP") or _NO_VALUE)[0]
+    if not pages and not end_page:
+        pages = (get("C7") or _NO_VALUE)[0]  # Scopus/WoS article number
     keywords = get("KW")
     emtree = None
     if database == EMBASE:
         # Embase's KW are Emtree index terms, not author keywords (FORMATS.md section 4).
         keywords, emtree = None, keywords
     journal = _first(raw, _JOURNAL)
-    abbrev = next((v for v in _values(raw, _ABBREV) if v and v != journal), None)
+    abbrev = None
+    for tag in _ABBREV:
+        for value in get(tag) or _EMPTY:
+            if value and value != journal:
+                abbrev = value
+                break
+        if abbrev:
+            break
     issn = get("SN") or _EMPTY
-    if any(v[:1] == "E" for v in issn):
+    if "E" in "".join(v[:1] for v in issn):
         issn = [v[1:] if v[:1] == "E" else v for v in issn]  # ERIC: "E2196-7822"
     dois = chain(
         get("DO") or _EMPTY, get("L3") or _EMPTY, get("L2") or _EMPTY, get("M3") or _EMPTY,
@@ -350,7 +364,7 @@ def ris_record(
         year=_first(raw, _YEAR),
         journal=journal,
         journal_abbrev=abbrev,
-        volume=_first(raw, ("VL",)),
+        volume=(get("VL") or _NO_VALUE)[0],
         issue=_issue(raw),
         pages=pages,
         end_page=end_page,
@@ -360,8 +374,8 @@ def ris_record(
         other_ids=other,
         issn=issn,
         language=get("LA") or _EMPTY,
-        publication_types=_publication_types(raw, ty),
+        publication_types=_publication_types(raw, ty.upper()),
         keywords=keywords,
         emtree=emtree,
-        flags=(Flag.IN_PRESS.value,) if ty == "INPR" else _EMPTY,
+        flags=(Flag.IN_PRESS.value,) if ty.upper() == "INPR" else _EMPTY,
     )

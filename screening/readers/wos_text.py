@@ -175,7 +175,7 @@ class WosTextReader(Reader):
     ) -> Iterator[Record | Reject]:
         name = str(path)
         ordinal = 0
-        seen_any = False
+        seen_any = rejected = False
         for block in iter_blocks(iter_chunks(path, encoding=encoding), _END):
             seen_any = True
             text = block.text
@@ -184,6 +184,7 @@ class WosTextReader(Reader):
             text = text[skip:]
             if not text.strip():
                 if block.terminated:  # "ER" with no record before it
+                    rejected = True
                     yield Reject(name, line, line, "ER\n", (
                         Problem(name, line, "ER", "ER line without a record before it"),))
                 continue
@@ -200,6 +201,7 @@ class WosTextReader(Reader):
                            if field == "PT" else "text outside records")
                 raw_text = stray + ("ER\n" if found is None and block.terminated else "")
                 problems = [Problem(name, first, field, message, stray.strip().split("\n")[0])]
+                rejected = True
                 yield Reject(name, first, last + (1 if field == "PT" else 0),
                              raw_text, tuple(problems))
             if found is None:
@@ -211,6 +213,9 @@ class WosTextReader(Reader):
         if not seen_any:
             yield Reject(name, 1, 1, "",
                          (Problem(name, 1, "file", "no records: the file is empty"),))
+        elif ordinal == 0 and not rejected:
+            yield Reject(name, 1, 1, "", (Problem(
+                name, 1, "file", "no records: the file holds only the FN/VR/EF lines"),))
 
     def _record(
         self, name: str, database: str | None, ordinal: int, line: int, body: str,

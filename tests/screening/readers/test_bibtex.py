@@ -92,6 +92,9 @@ def test_lines_and_database(name: str, lines: list[tuple[int, int]], databases: 
 
 BAD = [
     ("empty.bib", 0, ["empty.bib:1: file: no records: the file is empty"], [(1, 1)]),
+    ("no_entries.bib", 0,
+     ["no_entries.bib:1: file: no records: the file holds no entries, only comments"],
+     [(1, 1)]),
     ("truncated.bib", 1,
      ["truncated.bib:8: entry: entry is not closed: the file looks truncated "
       "(got '@ARTICLE{Dubois2020,')"], [(8, 10)]),

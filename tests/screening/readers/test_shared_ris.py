@@ -109,7 +109,8 @@ def test_ovid_psycinfo_tag_after_er(shared_exports: Path) -> None:
 
 
 def test_cochrane_cross_database_ids(shared_exports: Path) -> None:
-    records = RisReader().read(shared_exports / "cochrane/cff___baseline_cochrane_endnote.ris").records
+    path = shared_exports / "cochrane/cff___baseline_cochrane_endnote.ris"
+    records = RisReader().read(path).records
     assert [r.pmid for r in records] == ["21314913", "38407106", "37362617"]
     assert records[1].embase_id == "L643589775"  # "C3  -  PUBMED 38407106,EMBASE 643589775"
     assert records[1].pages == "1279-1297"  # U+2010 in SP

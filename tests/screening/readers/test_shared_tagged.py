@@ -146,3 +146,34 @@ def test_eutils_responses_are_not_records(shared_exports: Path, relpath: str, me
     result = get_reader("pubmed_xml").read(shared_exports / relpath)
     assert result.records == []
     assert [str(p).split(":", 2)[2].strip() for p in result.problems] == [message]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("module", "reader", "relpath"),
+    [
+        ("wos_text", "wos_text", "wos/revtools__restoration_WoS.ciw"),
+        ("wos_text", "wos_text", "wos/synthesisr__zoorec.txt"),
+        ("ovid_tagged", "ovid_tagged", "ovid/knh11545__Embase_endnote_r3001-3002.cgi"),
+        ("cochrane_text", "cochrane_text", "cochrane/andrewjt71__citation-export.txt"),
+        ("bibtex", "bibtex", "scopus/synthesisr__Scopus_bib_example.bib"),
+    ],
+)
+def test_small_chunks_read_the_same(
+    shared_exports: Path, monkeypatch: pytest.MonkeyPatch, module: str, reader: str, relpath: str
+) -> None:
+    """Records cut across chunk boundaries read exactly as with one big chunk."""
+    import importlib
+    from functools import partial
+
+    from screening.readers import textio
+
+    path = shared_exports / relpath
+    whole = get_reader(reader).read(path)
+    mod = importlib.import_module(f"screening.readers.{module}")
+    monkeypatch.setattr(mod, "iter_chunks", partial(textio.iter_chunks, size=997))
+    pieces = get_reader(reader).read(path)
+    assert pieces.problems == whole.problems == []
+    assert [(r.source, r.title, r.authors, dict(r.raw)) for r in pieces.records] == [
+        (r.source, r.title, r.authors, dict(r.raw)) for r in whole.records
+    ]

@@ -112,6 +112,8 @@ def test_line_endings_do_not_change_records() -> None:
 BAD = [
     # (file, records read, [problems], [(reject line_start, line_end)])
     ("empty.txt", 0, ["empty.txt:1: file: no records: the file is empty"], [(1, 1)]),
+    ("header_only.txt", 0,
+     ["header_only.txt:1: file: no records: the file holds only the FN/VR/EF lines"], [(1, 1)]),
     ("truncated.txt", 1,
      ["truncated.txt:13: ER: last record has no ER line: the file looks truncated "
       "(got 'randomised tri')"], [(10, 13)]),
