@@ -86,11 +86,9 @@ def _prepare(tool: str, path: Path):
 
         return lambda: sum(1 for _ in MedlineReader().iter_read(path))
     if tool == "litsieve-medline-tags":
-        from screening.readers.medline import iter_medline_blocks, parse_medline_block
+        from screening.readers.medline import iter_medline_records
 
-        return lambda: sum(
-            1 for b in iter_medline_blocks(path, "utf-8") if parse_medline_block(b.text)[0]
-        )
+        return lambda: sum(1 for *_, tags in iter_medline_records(path, "utf-8") if tags)
     if tool == "litsieve-ris":
         from screening.readers.ris import RisReader
 

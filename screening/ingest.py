@@ -8,22 +8,26 @@ was imported before (same bytes) adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from screening.errors import EncodingError, InputFormatError, Problem, ReviewError
-from screening.model import Record
+from screening.errors import EncodingError, InputFormatError, ReviewError
+from screening.read_ahead import iter_items, read_ahead
 from screening.readers import Reader, Reject, detect_format, get_reader
 from screening.readers.textio import printable_raw
-from screening.store import ReviewStore, SourceSpec
+from screening.store import INSERT_COLUMNS, ReviewStore, SourceSpec
 
 __all__ = ["ImportReport", "file_sha256", "import_file"]
 
 _HASH_BLOCK = 1 << 20
+#: Files from this size on are read in a second process while this one writes.
+PARALLEL_MIN_BYTES = 8 << 20
+ROW_DATABASE = INSERT_COLUMNS.index("database")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,29 +60,6 @@ def _resolve_reader(path: Path, export_format: str | None, encoding: str) -> Rea
     return detect_format(path, encoding=encoding)
 
 
-class _DuplicateIds:
-    """Finds the same native id or PMID twice in one file."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], int] = {}
-
-    def check(self, record: Record) -> Problem | None:
-        for kind, value in (("native_id", record.native_id), ("pmid", record.pmid)):
-            if not value:
-                continue
-            key = (kind, value)
-            first = self._seen.get(key)
-            if first is not None:
-                label = "PMID" if kind == "pmid" else "id"
-                return Problem(
-                    record.source.path, record.source.line_start, kind,
-                    f"{label} {value} appears twice in this file (first at line {first})",
-                    value,
-                )
-            self._seen[key] = record.source.line_start
-        return None
-
-
 def import_file(
     store: ReviewStore,
     path: Path,
@@ -90,6 +71,7 @@ def import_file(
     quarantine: bool = False,
     rejects_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    parallel: bool | None = None,
 ) -> ImportReport:
     """Import one export file into ``store``.
 
@@ -103,6 +85,7 @@ def import_file(
     encoding : the file's text encoding (UTF-8 with or without BOM by default).
     quarantine : keep going past bad records, writing them to ``rejects_dir``.
     progress : called with the number of records read so far, every 1000 records.
+    parallel : read in a second process while writing (default: for files of 8 MB or more).
 
     Raises
     ------
@@ -127,25 +110,28 @@ def import_file(
     )
     rejects: list[Reject] = []
     databases: dict[str | None, int] = {}
-    duplicates = _DuplicateIds()
+    ordinal = 0
     with store.import_source(spec, run_id) as writer:
-        ordinal = 0
-        for item in reader.iter_read(path, encoding=encoding, database=database):
-            ordinal += 1
-            if isinstance(item, Record):
-                problem = duplicates.check(item)
-                if problem is not None:
-                    item = Reject(problem.path, item.source.line_start, item.source.line_end,
-                                  _record_text(path, item, encoding), (problem,))
-            if isinstance(item, Reject):
+        if parallel is None:
+            parallel = spec.size_bytes >= PARALLEL_MIN_BYTES
+        if parallel:
+            items = read_ahead(path, reader.name, encoding=encoding, database=database,
+                               source_id=spec.source_id, imported_at=writer.bound_imported_at)
+        else:
+            items = iter_items(path, reader.name, encoding=encoding, database=database)
+        for kind, ordinal, item in _closing(items):
+            if kind == "reject":
                 rejects.append(item)
                 if quarantine:
                     writer.add_reject(item, ordinal)
                 continue
-            if item.source.ordinal != ordinal:
-                item = replace(item, source=replace(item.source, ordinal=ordinal))
-            databases[item.source.database] = databases.get(item.source.database, 0) + 1
-            if not rejects or quarantine:
+            db = item[ROW_DATABASE] if kind == "row" else item.source.database
+            databases[db] = databases.get(db, 0) + 1
+            if rejects and not quarantine:
+                continue  # the import will be rolled back: read on only to list problems
+            if kind == "row":
+                writer.add_row(item)
+            else:
                 writer.add(item)
             if progress is not None and ordinal % 1000 == 0:
                 progress(ordinal)
@@ -169,20 +155,10 @@ def import_file(
     )
 
 
-def _record_text(path: Path, record: Record, encoding: str) -> str:
-    """The lines of a record, re-read from the file (only for the rare duplicate-id case)."""
-    from screening.readers.textio import iter_chunks
-
-    wanted: list[str] = []
-    for first, chunk in iter_chunks(path, encoding=encoding):
-        lines = chunk.split("\n")
-        for offset, line in enumerate(lines):
-            number = first + offset
-            if record.source.line_start <= number <= record.source.line_end:
-                wanted.append(line)
-        if first + len(lines) > record.source.line_end:
-            break
-    return "\n".join(wanted)
+def _closing(items):
+    """Iterate ``items`` and close the generator (stopping a reading child) on any exit."""
+    with contextlib.closing(items):
+        yield from items
 
 
 def _write_rejects(rejects: list[Reject], directory: Path, path: Path, source_id: str) -> Path:

@@ -1,10 +1,9 @@
 """PubMed MEDLINE / "PubMed format" text (.nbib, .txt, efetch ``rettype=medline``).
 
 Why not Bio.Medline: it is correct on well-formed files but gives no line numbers, so no
-problem could name its line, and it is a per-line Python loop. Here records are cut out
-of the stream with ``str.split`` on empty lines, continuation lines are joined with
-``str.replace``, and tag lines are grouped by ``tagged.group_tag_lines`` (C when built):
-no Python code runs per line on well-formed input.
+problem could name its line, and it is a per-line Python loop. Here each chunk of the
+file is cut into records and tags by ``medline_split.medline_records`` (in C when built),
+so no Python code runs per line on well-formed input.
 """
 
 from __future__ import annotations
@@ -16,83 +15,54 @@ from pathlib import Path
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
 from screening.readers.base import Head, Reader, Reject, build_record, register
-from screening.readers.tagged import group_tag_lines
-from screening.readers.textio import Block, bad_bytes, iter_chunks
+from screening.readers.medline_split import medline_records
+from screening.readers.textio import CHUNK_CHARS, bad_bytes, iter_chunks
 
-__all__ = ["MedlineReader", "iter_medline_blocks", "parse_medline_block"]
+__all__ = ["MedlineReader", "iter_medline_records", "stray_lines"]
 
-_CONTINUATION = re.compile(r"\n[ \t]+")
-_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) *- ?(.*)")
+_TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3}) *-(?: |$)")
 _START = re.compile(r"^(?:PMID|PMC) *- ?\S", re.M)
 
 
-def iter_medline_blocks(path: Path, encoding: str) -> Iterator[Block]:
-    """Records of a MEDLINE file: text between empty lines, with their file lines.
+def iter_medline_records(
+    path: Path, encoding: str, *, chunk_chars: int = CHUNK_CHARS
+) -> Iterator[tuple[int, int, str, dict[str, list[str]] | None]]:
+    """``(first_line, last_line, text, tags)`` of every record, streamed chunk by chunk.
 
-    ``str.split`` on whole chunks finds the empty lines in C; a regular expression is
-    several times slower here (measured), and this loop runs once per record.
+    ``tags`` is None for an irregular record (see medline_split); file lines are 1-based.
     """
     carry = ""
     line = 1
-    for first_line, chunk in iter_chunks(path, encoding=encoding):
+    for first_line, chunk in iter_chunks(path, encoding=encoding, size=chunk_chars):
         if carry:
             text = carry + chunk
         else:
-            text = chunk
-            line = first_line
-        parts = text.split("\n\n")
-        carry = parts.pop()  # the text after the last empty line continues in the next chunk
-        for part in parts:
-            if part[:1] == "\n":
-                stripped = part.lstrip("\n")
-                line += len(part) - len(stripped)
-                part = stripped
-            n_lines = part.count("\n")
-            if part and not part.isspace():
-                yield Block(line, line + n_lines, part, True)
-            line += n_lines + 2
-        if carry[:1] == "\n":
-            stripped = carry.lstrip("\n")
-            line += len(carry) - len(stripped)
-            carry = stripped
-    if carry and not carry.isspace():
-        end = line + carry.count("\n") - (1 if carry.endswith("\n") else 0)
-        yield Block(line, end, carry.rstrip("\n"), False)
+            text, line = chunk, first_line
+        found, consumed, consumed_lines = medline_records(text, False)
+        for start, end, first, last, tags in found:
+            yield line + first, line + last, text[start:end], tags
+        carry = text[consumed:]
+        line += consumed_lines
+    if carry:
+        found, _, _ = medline_records(carry, True)
+        for start, end, first, last, tags in found:
+            yield line + first, line + last, carry[start:end], tags
 
 
-def parse_medline_block(text: str) -> tuple[dict[str, list[str]], list[tuple[int, str]]]:
-    """Tags of one record as ``tag -> values``, and untagged text as ``(line_offset, text)``."""
-    if " \n" in text:  # trailing spaces before a wrap (PubMed's .nbib writes them)
-        text = text.replace(" \n", "\n")
-    joined = text.replace("\n      ", " ").rstrip()  # six-space continuations, in C
-    if "\n " in joined or "\n\t" in joined:  # any other indentation
-        joined = _CONTINUATION.sub(" ", joined)
-    # Standard layout: every line a tag left-justified in four characters, then "- ".
-    raw = group_tag_lines(joined, 4, "- ")
-    if raw is not None:
-        return raw, []
-    return _parse_irregular(text, joined)
-
-
-def _parse_irregular(text: str, joined: str) -> tuple[dict[str, list[str]], list[tuple[int, str]]]:
-    raw: dict[str, list[str]] = {}
-    stray: list[str] = []
-    for line in joined.split("\n"):
-        match = _TAG_LINE.fullmatch(line.rstrip())
-        if match is None:
-            if line.strip():
-                stray.append(line.strip())
+def stray_lines(text: str) -> list[tuple[int, str]]:
+    """Lines of an irregular record that are neither tag lines nor continuations."""
+    stray = []
+    seen_tag = False
+    for offset, line in enumerate(text.split("\n")):
+        if line[:1] in (" ", "\t"):
+            if line.strip() and not seen_tag:
+                stray.append((offset, line.strip()))
             continue
-        raw.setdefault(match.group(1), []).append(match.group(2))
-    lines = text.split("\n")
-    located = []
-    for item in stray:
-        offset = next(
-            (i for i, line in enumerate(lines) if line.strip() and item.startswith(line.strip())),
-            0,
-        )
-        located.append((offset, item))
-    return raw, located
+        if _TAG_LINE.match(line) and len(line) >= 5 and line[4] == "-":
+            seen_tag = True
+        elif line.strip():
+            stray.append((offset, line.strip()))
+    return stray
 
 
 def _tagged(values: list[str], label: str) -> list[str]:
@@ -174,34 +144,39 @@ class MedlineReader(Reader):
         db = database or self.database
         pending: tuple[int, int, str, dict[str, list[str]], list[Problem]] | None = None
         ordinal = 0
-        seen_any = False
-        for block in iter_medline_blocks(path, encoding):
-            seen_any = True
+        for line_start, line_end, text, tags in iter_medline_records(path, encoding):
             if pending is not None:
                 yield self._finish(name, db, ordinal, *pending, last=False)
             ordinal += 1
-            raw, stray = parse_medline_block(block.text)
-            problems = [
-                Problem(name, block.line_start + offset, "line", "not a MEDLINE tag line", text)
-                for offset, text in stray
-            ]
-            found = bad_bytes(block.text)
+            problems: list[Problem] = []
+            if tags is None:
+                tags = {}
+                problems += [
+                    Problem(name, line_start + offset, "line", "not a MEDLINE tag line", stray)
+                    for offset, stray in stray_lines(text)
+                ]
+                for line in text.split("\n"):
+                    match = _TAG_LINE.match(line)
+                    if match:
+                        tags.setdefault(match.group(1), []).append(line[6:].strip())
+            found = bad_bytes(text)
             if found is not None:
                 problems.append(
-                    Problem(name, block.line_start + found[0], "encoding",
+                    Problem(name, line_start + found[0], "encoding",
                             f"bytes that are not valid {encoding}", found[1])
                 )
-            if "PMID" not in raw and "PMC" not in raw:
+            if "PMID" not in tags and "PMC" not in tags:
                 problems.append(
-                    Problem(name, block.line_start, "PMID",
+                    Problem(name, line_start, "PMID",
                             "record has no PMID line (text outside records?)",
-                            block.text.strip().split("\n", 1)[0])
+                            text.strip().split("\n", 1)[0])
                 )
-            pending = (block.line_start, block.line_end, block.text, raw, problems)
+            pending = (line_start, line_end, text, tags, problems)
         if pending is not None:
             yield self._finish(name, db, ordinal, *pending, last=True)
-        elif not seen_any:
-            yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+        else:
+            empty = Problem(name, 1, "file", "no records: the file is empty")
+            yield Reject(name, 1, 1, "", (empty,))
 
     def _finish(
         self,

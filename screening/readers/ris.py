@@ -7,9 +7,10 @@ repeated ``DO``/``SN``/``DB`` are lost), space-joins EndNote's untagged continua
 lines for some tags and splits them for others, gives no line numbers, and reads line by
 line in Python with a regular expression per line. Here the file is cut into blocks at
 ``ER`` lines (one regular expression over the whole chunk, in C); a record whose lines are
-all ``XX  - value`` (nearly all, checked by one search over the block) is split into lines
-and each line is its tag and value by position; only records with untagged lines (EndNote,
-Scopus ``N1``, WoS abstracts) take the slower path of one regular expression per tag.
+all ``XX  - value`` (nearly all) is grouped into ``tag -> values`` in one call to the C
+``group_tag_lines`` (screening/readers/tagged.py; a position-based Python loop when the
+extension is not built); only records with untagged lines (EndNote, Scopus ``N1``, WoS
+abstracts) or Cochrane's two spaces take the slower path of one regular expression per tag.
 
 Between records, the known harmless lines are skipped: record numbers (``1.``, Ovid),
 ``Record #N of M`` / ``Provider:`` / ``Content:`` (Cochrane), blank lines. Ovid's
@@ -29,6 +30,7 @@ from screening.errors import Problem
 from screening.model import Record, SourceRef
 from screening.readers.base import Head, Reader, Reject, register
 from screening.readers.ris_fields import detect_database, ris_record
+from screening.readers.tagged import SPEEDUPS, group_tag_lines
 from screening.readers.textio import Block, bad_bytes, iter_blocks, iter_chunks
 
 __all__ = ["MULTI_VALUED", "RisReader", "parse_ris_body"]
@@ -52,8 +54,9 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _NOT_RIS = re.compile(r"(?:PMID|PMC) *- |FN |VR |PT |<\d+\. >")
 
 #: Tags whose untagged continuation lines are further values (EndNote writes KW, DB, SN,
-#: N1 ... as one tag line followed by one value per line); for every other tag they are
-#: the wrapped text of one value and are joined with a newline.
+#: N1 ... as one tag line followed by one value per line; rispy splits KW and N1 but
+#: space-joins DB and SN into "Embase Medline"); for every other tag they are the wrapped
+#: text of one value and are joined with a newline.
 MULTI_VALUED = frozenset(
     "AU A1 A2 A3 A4 AD KW SN DB N1 M1 UR L1 L2 L3 L4 LK C3".split()
 )
@@ -80,10 +83,17 @@ def parse_ris_body(text: str, pos: int = 0, end: int | None = None) -> dict[str,
         end = len(text)
     if end > pos and text[end - 1] == "\n":
         end -= 1  # so that the last tag has no (empty) continuation
+    if SPEEDUPS and text.find("  -  ", pos, end) < 0:
+        # Fast path in C (nearly every record): every line is "XX  - value"; None when a
+        # line is not (continuation lines), or two spaces follow the dash (Cochrane),
+        # which the C grouping would keep as a leading space.
+        grouped = group_tag_lines(text[pos:end], 2, "  - ")
+        if grouped is not None:
+            return grouped
     raw: dict[str, list[str]] = {}
     if _NOT_PLAIN.search(text, pos, end) is None:
-        # Fast path (nearly every record): every line is "XX  -" and a space or nothing
-        # more, so a line is its tag and value by position; no regex per line.
+        # Fast path in Python: every line is "XX  -" and a space or nothing more, so a
+        # line is its tag and value by position; no regex per line.
         for line in text[pos:end].split("\n"):
             values = raw.get(line[:2])
             if values is None:

@@ -18,7 +18,13 @@ from screening.store.decisions import DecisionRow
 from screening.store.engine import APPEND_ONLY_MESSAGE, normalize_url, sqlite_url
 from screening.store.export import EXPORT_COLUMNS
 from screening.store.importing import ImportWriter, SourceInfo, SourceSpec
-from screening.store.records import STATUS_OK, STATUS_UNPARSEABLE, make_record_id
+from screening.store.records import (
+    INSERT_COLUMNS,
+    STATUS_OK,
+    STATUS_UNPARSEABLE,
+    make_record_id,
+    record_to_row,
+)
 from screening.store.runs import ReviewerInfo, RunInfo
 from screening.store.schema import SCHEMA_VERSION
 from screening.store.store import ReviewStore, StoredReject
@@ -27,6 +33,7 @@ __all__ = [
     "APPEND_ONLY_MESSAGE",
     "DecisionRow",
     "EXPORT_COLUMNS",
+    "INSERT_COLUMNS",
     "ImportWriter",
     "ReviewStore",
     "ReviewerInfo",
@@ -39,5 +46,6 @@ __all__ = [
     "StoredReject",
     "make_record_id",
     "normalize_url",
+    "record_to_row",
     "sqlite_url",
 ]

@@ -153,6 +153,29 @@ class ImportWriter:
             self.flush()
         return row[0]
 
+    def add_row(self, row: tuple[Any, ...]) -> str:
+        """Buffer a row made by :func:`~screening.store.records.record_to_row`.
+
+        For rows built elsewhere (another process reads while this one writes); the row
+        must belong to this import's source.
+        """
+        if row[1] != self.source_id:
+            raise StoreError(
+                f"{self._path}:{row[3]}: a row of source {row[1]!r} was added to the import "
+                f"of source {self.source_id!r}"
+            )
+        self._claim(self._path, row[2], row[3])
+        self._rows.append(row)
+        self.n_records += 1
+        if len(self._rows) >= self._batch_size:
+            self.flush()
+        return row[0]
+
+    @property
+    def bound_imported_at(self) -> Any:
+        """The import time as the driver binds it (what ``record_to_row`` needs)."""
+        return self._bound_at
+
     def add_reject(self, reject: Reject, ordinal: int) -> str:
         """Keep a quarantined reject as an ``unparseable`` records row and log the decision."""
         self._claim(reject.path, ordinal, reject.line_start)

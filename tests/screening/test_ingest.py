@@ -112,3 +112,33 @@ def test_unknown_and_empty_files(store, tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match=r"empty\.nbib:1: file: no records: the file is empty"):
         import_file(store, _write(tmp_path, b"", "empty.nbib"), run_id=run, export_format="medline")
     assert store.sources() == []
+
+
+@pytest.mark.parametrize("quarantine", [False, True], ids=["clean", "quarantine"])
+def test_reading_in_a_second_process_stores_the_same(store, tmp_path: Path,
+                                                     quarantine: bool) -> None:
+    """parallel=True (used for large files) gives exactly the rows of the in-process path."""
+    text = PUBMED.read_text(encoding="utf-8")
+    if quarantine:
+        text += "\n\nnot a record\n\n" + _record("999")
+    # Two copies that differ only by a final empty line: same records, another source.
+    copies = [_write(tmp_path, text, "a.nbib"), _write(tmp_path, text + "\n", "b.nbib")]
+    stored = []
+    for path, parallel in zip(copies, (False, True), strict=True):
+        report = import_file(store, path, run_id=store.begin_run("import", {}),
+                             parallel=parallel, quarantine=quarantine, rejects_dir=tmp_path)
+        assert (report.n_records, report.n_rejects) == ((11, 1) if quarantine else (10, 0))
+        stored.append([
+            (r.record_id.split(":")[1], r.title, r.doi, r.authors, dict(r.raw), r.source.line_end)
+            for r in store.iter_records(source_id=report.source_id)
+        ])
+        assert len(list(store.iter_rejects(source_id=report.source_id))) == int(quarantine)
+    assert stored[0] == stored[1]
+    assert len(stored[0]) == (11 if quarantine else 10)
+
+
+def test_problems_found_in_a_second_process_are_reported(store, tmp_path: Path) -> None:
+    path = _write(tmp_path, _record("1") + "\n" + _record("1"))
+    with pytest.raises(InputFormatError, match=r"id 1 appears twice in this file"):
+        import_file(store, path, run_id=store.begin_run("import", {}), parallel=True)
+    assert store.sources() == []
