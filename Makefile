@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/litsieve export $(DEMO) --output $(DEMO)/exports/records.csv
 
 test: $(STAMP)
+	$(BIN)/ruff check screening extraction flows tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

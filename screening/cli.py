@@ -70,7 +70,9 @@ def init_command(
     directory: Annotated[Path, typer.Argument(help="The review directory to create.")],
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="A review protocol TOML to copy (see config/example.toml)."),
+        typer.Option(
+            "--config", "-c", help="A review protocol TOML to copy (see config/example.toml)."
+        ),
     ] = None,
 ) -> None:
     """Create a review directory with its protocol and an empty store."""
@@ -80,7 +82,8 @@ def init_command(
     if created:
         out.print(f"Created review '{review.config.review.name}' in {directory} (store: {where})")
     else:
-        out.print(f"{directory} is already a review ('{review.config.review.name}'); nothing changed")
+        name = review.config.review.name
+        out.print(f"{directory} is already a review ('{name}'); nothing changed")
 
 
 @app.command("import")
@@ -91,11 +94,14 @@ def import_command(
         typer.Argument(help="Export files; without any, the [sources] of the review's config."),
     ] = None,
     database: Annotated[
-        str | None, typer.Option("--database", "-d", help="The database the records came from (e.g. Embase).")
+        str | None,
+        typer.Option("--database", "-d", help="The database the records came from (e.g. Embase)."),
     ] = None,
     export_format: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="Reader to use instead of detecting it (see `litsieve formats`)."),
+        typer.Option(
+            "--format", "-f", help="Reader to use instead of detecting it (see `litsieve formats`)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Text encoding of the files (default UTF-8).")
@@ -125,7 +131,10 @@ def import_command(
             raise
         store.finish_run(
             run_id, "ok",
-            {"files": len(reports), "records": sum(r.n_records for r in reports if not r.already_imported)},
+            {
+                "files": len(reports),
+                "records": sum(r.n_records for r in reports if not r.already_imported),
+            },
         )
     for report in reports:
         if report.already_imported:
@@ -201,7 +210,8 @@ def status_command(
         return
     table = Table(title="Sources", title_justify="left")
     for column in ("source", "file", "format", "database", "records", "quarantined", "imported"):
-        table.add_column(column, justify="right" if column in {"records", "quarantined"} else "left")
+        numeric = column in {"records", "quarantined"}
+        table.add_column(column, justify="right" if numeric else "left")
     for s in sources:
         table.add_row(
             s.source_id, s.name, s.export_format, s.database or "-", f"{s.n_records:,}",
@@ -280,7 +290,8 @@ def formats_command() -> None:
     table.add_column("database")
     for name in available_readers():
         reader = get_reader(name)
-        table.add_row(name, reader.label or type(reader).__doc__ or "", reader.database or "from content")
+        what = reader.label or type(reader).__doc__ or ""
+        table.add_row(name, what, reader.database or "from content")
     out.print(table)
 
 

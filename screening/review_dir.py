@@ -114,7 +114,8 @@ def open_review(directory: Path) -> ReviewDir:
     config_path = directory / CONFIG_NAME
     if not config_path.is_file():
         raise ReviewError(
-            f"{directory}: not a litsieve review (no {CONFIG_NAME}); run `litsieve init {directory}`"
+            f"{directory}: not a litsieve review (no {CONFIG_NAME}); "
+            f"run `litsieve init {directory}`"
         )
     return ReviewDir(directory, load_config(config_path))
 

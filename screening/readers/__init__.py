@@ -19,8 +19,8 @@ from screening.readers import (  # noqa: F401
 )
 from screening.readers.base import (
     Head,
-    ReadResult,
     Reader,
+    ReadResult,
     Reject,
     available_readers,
     build_record,

@@ -10,7 +10,7 @@ import html
 import html.entities
 import re
 from collections.abc import Iterable
-
+from functools import lru_cache
 
 __all__ = [
     "clean_text",
@@ -120,6 +120,12 @@ def first_doi(values: Iterable[str | None]) -> str | None:
     return None
 
 
+# The per-value normalisers below are memoised: exports repeat the same date strings,
+# ISSNs, languages and publication types on thousands of records.
+_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def parse_year(value: str | None) -> int | None:
     """The first plausible year (1500-2199) in a date string such as ``2019 Jan-Feb``."""
     if not value:
@@ -155,23 +161,36 @@ def normalize_pages(
     return start, start, None
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
+def _issns(value: str) -> tuple[str, ...]:
+    return tuple(f"{m.group(1)}-{m.group(2).upper()}" for m in _ISSN.finditer(value))
+
+
 def normalize_issn(values: Iterable[str]) -> tuple[str, ...]:
     """Every ISSN found in ``values`` as ``NNNN-NNNX``, in order, without repeats."""
     seen: dict[str, None] = {}
     for value in values:
-        for match in _ISSN.finditer(value or ""):
-            seen[f"{match.group(1)}-{match.group(2).upper()}"] = None
+        if value:
+            seen.update(dict.fromkeys(_issns(value)))
     return tuple(seen)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _languages(value: str) -> tuple[str, ...]:
+    codes = []
+    for part in re.split(r"[;,]", value):
+        key = part.strip().lower()
+        if key:
+            codes.append(_LANGUAGES.get(key, key))
+    return tuple(codes)
 
 
 def normalize_language(values: Iterable[str]) -> tuple[str, ...]:
     """Languages as ISO 639-2/B codes where known (``English``, ``eng``, ``ENG`` -> ``eng``)."""
     seen: dict[str, None] = {}
     for value in values:
-        for part in re.split(r"[;,]", value or ""):
-            key = part.strip().lower()
-            if key:
-                seen[_LANGUAGES.get(key, key)] = None
+        if value:
+            seen.update(dict.fromkeys(_languages(value)))
     return tuple(seen)
 
 
@@ -232,12 +251,19 @@ def _balanced_outer(text: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
+def _type_flags(value: str) -> frozenset[str]:
+    flags = set()
+    for part in value.split(";"):
+        for match in _TYPE_FLAGS.finditer(part.strip()):
+            if match.lastgroup:
+                flags.add(match.lastgroup)
+    return frozenset(flags)
+
+
 def flags_from_types(types: Iterable[str]) -> set[str]:
     """Flags implied by publication types (PubMed PT, Embase M3, WoS DT, Scopus type)."""
     flags: set[str] = set()
     for value in types:
-        for part in value.split(";") if ";" in value else (value,):
-            for match in _TYPE_FLAGS.finditer(part.strip()):
-                flags.add(match.lastgroup or "")
-    flags.discard("")
+        flags.update(_type_flags(value))
     return flags

@@ -29,7 +29,8 @@ def group_tag_lines_py(text: str, tag_width: int, sep: str) -> dict[str, list[st
         while key_len < tag_width and (line[key_len].isascii() and
                                        (line[key_len].isupper() or line[key_len].isdigit())):
             key_len += 1
-        if line[key_len:tag_width].strip(" ") or len(line[key_len:tag_width]) != tag_width - key_len:
+        padding = line[key_len:tag_width]
+        if padding.strip(" ") or len(padding) != tag_width - key_len:
             return None
         found = line[tag_width:value_offset]
         if found != sep[: len(found)] or sep[len(found):].strip(" "):

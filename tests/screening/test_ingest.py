@@ -105,11 +105,13 @@ def test_latin1_bytes_are_an_encoding_error(store, tmp_path: Path) -> None:
 
 def test_unknown_and_empty_files(store, tmp_path: Path) -> None:
     run = store.begin_run("import", {})
-    with pytest.raises(UnknownFormatError, match=r"notes\.txt:1: format: not a known export format"):
+    with pytest.raises(UnknownFormatError,
+                       match=r"notes\.txt:1: format: not a known export format"):
         import_file(store, _write(tmp_path, "just some notes\n", "notes.txt"), run_id=run)
     with pytest.raises(UnknownFormatError, match=r"empty\.ris:1: file: the file is empty"):
         import_file(store, _write(tmp_path, b"", "empty.ris"), run_id=run)
-    with pytest.raises(InputFormatError, match=r"empty\.nbib:1: file: no records: the file is empty"):
+    with pytest.raises(InputFormatError,
+                       match=r"empty\.nbib:1: file: no records: the file is empty"):
         import_file(store, _write(tmp_path, b"", "empty.nbib"), run_id=run, export_format="medline")
     assert store.sources() == []
 

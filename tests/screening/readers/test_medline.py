@@ -10,7 +10,8 @@ from screening.errors import UnknownFormatError
 from screening.readers import Reject, detect_format, get_reader
 from screening.readers.medline import MedlineReader
 
-FIXTURE = Path(__file__).resolve().parents[2] / "data" / "exports" / "medline" / "ketamine_pubmed.nbib"
+FIXTURE = Path(__file__).resolve().parents[2] / "data" / "exports" / "medline"
+FIXTURE = FIXTURE / "ketamine_pubmed.nbib"
 
 RECORD_A = (
     "PMID- 111\nOWN - NLM\nDP  - 2019 Sep\nTI  - Ketamine for pain: a trial with a long title\n"

@@ -24,7 +24,8 @@ TEXTS = st.lists(LINES, max_size=25).map("\n".join) | st.lists(LINES, max_size=2
 
 @given(TEXTS, st.booleans())
 @settings(max_examples=700)
-@example("\nPMID- 1\nTI  - a title\n      wraps  \n\n\nPMID- 2\nAB  -\nbad\n\nPMID- 3\nTI  - x", True)
+@example("\nPMID- 1\nTI  - a title\n      wraps  \n\n\nPMID- 2\nAB  -\nbad\n\nPMID- 3\nTI  - x",
+         True)
 @example("PMID- 1\n\n", False)
 @example("   \n\nPMID- 1", True)
 def test_c_and_python_agree(text: str, final: bool) -> None:
