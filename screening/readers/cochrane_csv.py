@@ -9,18 +9,15 @@ DOI, which is not an article DOI and is ignored by the DOI normaliser.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, build_record, register
+from screening.readers.base import Head, build_record, register
 from screening.readers.tables import (
     Columns,
+    DelimitedReader,
     Fields,
     header_cells,
-    iter_delimited,
-    read_table,
     split_list,
 )
 
@@ -78,7 +75,7 @@ def cochrane_csv_record(fields: Fields, source: SourceRef) -> tuple[Record, list
 
 
 @register("cochrane_csv")
-class CochraneCsvReader(Reader):
+class CochraneCsvReader(DelimitedReader):
     """Cochrane Library CENTRAL CSV export."""
 
     label = "Cochrane CENTRAL CSV"
@@ -93,14 +90,5 @@ class CochraneCsvReader(Reader):
             return 0.9
         return 0.0
 
-    def iter_read(
-        self, path: Path, *, encoding: str = "utf-8", database: str | None = None
-    ) -> Iterator[Record | Reject]:
-        return read_table(
-            path,
-            iter_delimited(path, encoding=encoding),
-            reader_name=self.name,
-            database=database or self.database,
-            map_row=cochrane_csv_record,
-            check_header=_check_header,
-        )
+    map_row = staticmethod(cochrane_csv_record)
+    check_header = staticmethod(_check_header)

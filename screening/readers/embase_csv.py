@@ -26,10 +26,10 @@ from screening.model import Record, SourceRef
 from screening.readers.base import Head, Reader, Reject, build_record, register
 from screening.readers.tables import (
     Columns,
+    DelimitedReader,
     Fields,
     header_cells,
     is_xlsx_head,
-    iter_delimited,
     iter_xlsx,
     read_table,
     split_outside_parens,
@@ -136,7 +136,7 @@ def embase_record(fields: Fields, source: SourceRef) -> tuple[Record, list[Probl
 
 
 @register("embase_csv")
-class EmbaseCsvReader(Reader):
+class EmbaseCsvReader(DelimitedReader):
     """Embase.com CSV export (legacy 20-column layout and the 2024 49-column layout)."""
 
     label = "Embase CSV"
@@ -154,18 +154,9 @@ class EmbaseCsvReader(Reader):
             return 0.9
         return 0.0
 
-    def iter_read(
-        self, path: Path, *, encoding: str = "utf-8", database: str | None = None
-    ) -> Iterator[Record | Reject]:
-        return read_table(
-            path,
-            iter_delimited(path, encoding=encoding),
-            reader_name=self.name,
-            database=database or self.database,
-            map_row=embase_record,
-            check_header=_check_header,
-            skip_preamble=True,
-        )
+    map_row = staticmethod(embase_record)
+    check_header = staticmethod(_check_header)
+    skip_preamble = True
 
 
 @register("embase_xlsx")

@@ -9,13 +9,11 @@ records can be fetched by PMID.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, build_record, register
-from screening.readers.tables import Columns, Fields, header_cells, iter_delimited, read_table
+from screening.readers.base import Head, build_record, register
+from screening.readers.tables import Columns, DelimitedReader, Fields, header_cells
 
 __all__ = ["PubmedCsvReader", "parse_citation"]
 
@@ -99,7 +97,7 @@ def pubmed_csv_record(fields: Fields, source: SourceRef) -> tuple[Record, list[P
 
 
 @register("pubmed_csv")
-class PubmedCsvReader(Reader):
+class PubmedCsvReader(DelimitedReader):
     """PubMed web CSV export (Save → CSV)."""
 
     label = "PubMed CSV (Save → CSV)"
@@ -114,14 +112,5 @@ class PubmedCsvReader(Reader):
             return 0.9
         return 0.0
 
-    def iter_read(
-        self, path: Path, *, encoding: str = "utf-8", database: str | None = None
-    ) -> Iterator[Record | Reject]:
-        return read_table(
-            path,
-            iter_delimited(path, encoding=encoding),
-            reader_name=self.name,
-            database=database or self.database,
-            map_row=pubmed_csv_record,
-            check_header=_check_header,
-        )
+    map_row = staticmethod(pubmed_csv_record)
+    check_header = staticmethod(_check_header)

@@ -9,18 +9,15 @@ names`` adds given names and Scopus author ids (``Wilson, Lauren N. (58975547800
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, build_record, register
+from screening.readers.base import Head, build_record, register
 from screening.readers.tables import (
     Columns,
+    DelimitedReader,
     Fields,
     header_cells,
-    iter_delimited,
-    read_table,
     split_list,
 )
 
@@ -90,7 +87,7 @@ def scopus_record(fields: Fields, source: SourceRef) -> tuple[Record, list[Probl
 
 
 @register("scopus_csv")
-class ScopusCsvReader(Reader):
+class ScopusCsvReader(DelimitedReader):
     """Scopus CSV export (2024 and ~2016 layouts; ``*.csv`` and ``*.csv.scopus``)."""
 
     label = "Scopus CSV"
@@ -107,14 +104,5 @@ class ScopusCsvReader(Reader):
             return 0.9
         return 0.0
 
-    def iter_read(
-        self, path: Path, *, encoding: str = "utf-8", database: str | None = None
-    ) -> Iterator[Record | Reject]:
-        return read_table(
-            path,
-            iter_delimited(path, encoding=encoding),
-            reader_name=self.name,
-            database=database or self.database,
-            map_row=scopus_record,
-            check_header=_check_header,
-        )
+    map_row = staticmethod(scopus_record)
+    check_header = staticmethod(_check_header)

@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import ClassVar
 
 from screening.errors import Problem
 from screening.model import Record, SourceRef
-from screening.readers.base import Head, Reject
+from screening.readers.base import Head, Reader, Reject
 from screening.readers.textio import bad_bytes, open_text
 
 __all__ = [
@@ -443,3 +444,27 @@ def _fit(
         message += ": the file looks truncated"
     first = row.text.split("\n", 1)[0].strip()
     return cells, [Problem(name, row.line_start, "row", message, first)]
+
+
+class DelimitedReader(Reader):
+    """A reader of one vendor's CSV layout: a subclass names its row mapping and checks.
+
+    ``map_row`` and ``check_header`` are plain functions (wrapped in ``staticmethod``).
+    """
+
+    map_row: ClassVar[MapRow]
+    check_header: ClassVar[CheckHeader]
+    skip_preamble: ClassVar[bool] = False
+
+    def iter_read(
+        self, path: Path, *, encoding: str = "utf-8", database: str | None = None
+    ) -> Iterator[Record | Reject]:
+        return read_table(
+            path,
+            iter_delimited(path, encoding=encoding),
+            reader_name=self.name,
+            database=database or self.database,
+            map_row=self.map_row,
+            check_header=self.check_header,
+            skip_preamble=self.skip_preamble,
+        )
