@@ -1,68 +1,20 @@
-"""The ``litsieve`` command line.
-
-Interactive commands call the library directly; they never import Prefect (its start-up
-costs seconds). Errors go to stderr: exit 1 for bad input, 2 for usage; a traceback only
-with ``--debug``.
-"""
+"""Commands about records: ``init``, ``import``, ``status``, ``export``, ``formats``."""
 
 from __future__ import annotations
 
 import csv
-import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from screening.errors import ReviewError
+from screening.cli.app import app, database_url, err, out
 from screening.review_dir import init_review, open_review
 from screening.store import EXPORT_COLUMNS
 
-__all__ = ["app", "main", "run"]
-
-DATABASE_URL_ENV = "LITSIEVE_DATABASE_URL"
-
-app = typer.Typer(
-    name="litsieve",
-    help=(
-        "Systematic-review screening: import database exports into a review, "
-        "check them, and export the records.\n\n"
-        "A review is a directory made by `litsieve init`; it holds the protocol "
-        "(litsieve.toml), the store (review.sqlite, or PostgreSQL when "
-        f"{DATABASE_URL_ENV} is set) and rejected records (rejects/)."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
-def _console(stderr: bool = False) -> Console:
-    # Piped output (logs, CI) gets wide tables instead of rich's default of 80 columns.
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
-    if console.is_terminal:
-        return console
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
-
-
-out = _console()
-err = _console(stderr=True)
-
-
-@app.callback()
-def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-) -> None:
-    """Options for every command."""
-
-
-def _database_url() -> str | None:
-    return os.environ.get(DATABASE_URL_ENV) or None
+__all__ = ["EXPORT_COLUMNS"]
 
 
 @app.command("init")
@@ -77,7 +29,7 @@ def init_command(
 ) -> None:
     """Create a review directory with its protocol and an empty store."""
     review, created = init_review(directory, config=config)
-    with review.open_store(_database_url()) as store:
+    with review.open_store(database_url()) as store:
         where = store.url
     if created:
         out.print(f"Created review '{review.config.review.name}' in {directory} (store: {where})")
@@ -118,7 +70,7 @@ def import_command(
     review = open_review(directory)
     jobs = _import_jobs(review, files, database, export_format, encoding)
     quarantine = quarantine or review.config.import_.on_bad_record == "quarantine"
-    with review.open_store(_database_url()) as store:
+    with review.open_store(database_url()) as store:
         run_id = store.begin_run(
             "import", {"files": [str(j[0]) for j in jobs], "quarantine": quarantine}
         )
@@ -200,7 +152,7 @@ def status_command(
 ) -> None:
     """Records per source and database, quarantined problems, and decisions per stage."""
     review = open_review(directory)
-    with review.open_store(_database_url()) as store:
+    with review.open_store(database_url()) as store:
         sources = store.sources()
         by_database = store.record_counts_by_database()
         decisions = store.decision_counts()
@@ -254,7 +206,7 @@ def export_command(
     if suffix not in {".csv", ".ris"}:
         raise typer.BadParameter("the output must end in .csv or .ris", param_hint="--output")
     review = open_review(directory)
-    with review.open_store(_database_url()) as store:
+    with review.open_store(database_url()) as store:
         rows = store.export_rows()
         output.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
@@ -293,30 +245,3 @@ def formats_command() -> None:
         what = reader.label or type(reader).__doc__ or ""
         table.add_row(name, what, reader.database or "from content")
     out.print(table)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (1 for bad input, 2 for usage errors)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    try:
-        # Standalone mode: typer prints usage errors itself and exits 2.
-        app(args=args, prog_name="litsieve")
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    except ReviewError as exc:
-        if debug:
-            err.print_exception()
-        sys.stderr.write(f"error: {exc}\n")
-        return 1
-    return 0
-
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run()
