@@ -1,0 +1,99 @@
+"""Clusters of duplicates: a union of duplicate pairs that never joins conflicting records.
+
+Pairs are joined strongest first. Before two clusters are joined, the guard checks that
+the union would not hold two different PMIDs, two different DOIs of one registrant, or
+years more than one apart; if it would, the pair is downgraded to ``maybe`` (rule ``cluster_conflict``) and
+left for a person. Every record stays; each cluster names one canonical record, the most
+complete one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from screening.dedup.rules import DUPLICATE, MAYBE
+
+__all__ = ["CLUSTER_CONFLICT", "cluster_pairs"]
+
+CLUSTER_CONFLICT = "cluster_conflict"
+
+# Stronger evidence joins first, so a weak link cannot pull a record into the wrong cluster.
+_STRENGTH = {"doi_match": 0, "pmid_match": 1, "metadata_match": 2, "container_match": 3,
+             "abstract_match": 4}
+_COMPLETENESS = ("n_title", "n_authors", "n_year", "n_journal", "n_volume", "n_page", "n_doi",
+                 "n_pmid", "n_abstract")
+
+
+class _Clusters:
+    def __init__(self, normalized: pd.DataFrame) -> None:
+        n = len(normalized)
+        self.parent = np.arange(n)
+        self.pmids = [{p} if p else set() for p in normalized["n_pmid"]]
+        self.dois = [{d} if d else set() for d in normalized["n_doi_key"]]
+        years = pd.to_numeric(normalized["n_year"], errors="coerce").to_numpy()
+        self.year_lo = np.where(np.isnan(years), np.inf, years)
+        self.year_hi = np.where(np.isnan(years), -np.inf, years)
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union_if_consistent(self, i: int, j: int) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        if len(self.pmids[a] | self.pmids[b]) > 1:
+            return False
+        dois = self.dois[a] | self.dois[b]
+        # Two DOIs of one registrant are two items; DOIs of different registrants may name
+        # one article (a journal that changed publisher), which the rules already checked.
+        if len(dois) > 1 and len({d.split("/", 1)[0] for d in dois}) < len(dois):
+            return False
+        lo = min(self.year_lo[a], self.year_lo[b])
+        hi = max(self.year_hi[a], self.year_hi[b])
+        if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1:
+            return False
+        if len(self.pmids[a]) + len(self.dois[a]) < len(self.pmids[b]) + len(self.dois[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.pmids[a] |= self.pmids[b]
+        self.dois[a] |= self.dois[b]
+        self.year_lo[a] = lo
+        self.year_hi[a] = hi
+        return True
+
+
+def cluster_pairs(
+    normalized: pd.DataFrame, decided: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Join duplicate pairs into clusters.
+
+    Returns the pairs (with guard downgrades applied), the cluster root of every row, and
+    a boolean array marking each cluster's canonical row.
+    """
+    decided = decided.copy()
+    clusters = _Clusters(normalized)
+    dup = decided.index[decided["outcome"] == DUPLICATE]
+    strength = decided.loc[dup, "rule_id"].map(_STRENGTH).fillna(9)
+    score = decided.loc[dup, "title_sim"] + decided.loc[dup, "author_sim"]
+    order = pd.DataFrame({"s": strength, "score": -score}).sort_values(["s", "score"]).index
+    refused = []
+    for index in order:
+        i, j = int(decided.at[index, "i"]), int(decided.at[index, "j"])
+        if not clusters.union_if_consistent(i, j):
+            refused.append(index)
+    if refused:
+        decided.loc[refused, "outcome"] = MAYBE
+        decided.loc[refused, "rule_id"] = CLUSTER_CONFLICT
+    roots = np.array([clusters.find(i) for i in range(len(normalized))])
+    filled = sum((normalized[column] != "").astype(int) for column in _COMPLETENESS)
+    rank = pd.DataFrame({"root": roots, "filled": np.asarray(filled), "row": np.arange(len(roots))})
+    best = rank.sort_values(["root", "filled", "row"], ascending=[True, False, True])
+    canonical = np.zeros(len(roots), dtype=bool)
+    canonical[best.drop_duplicates("root")["row"].to_numpy()] = True
+    return decided, roots, canonical

@@ -1,0 +1,112 @@
+"""Deduplicate a records frame: normalise, block, compare, decide, cluster.
+
+``deduplicate(frame)`` is the in-process entry point used by the CLI; the pieces
+(``prepare``, ``compare_pairs``) are exposed so that a flow can spread the comparison of
+candidate pairs over workers and then cluster the results here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from screening import columns as C
+from screening.dedup.block import BlockingReport, candidate_pairs
+from screening.dedup.cluster import cluster_pairs
+from screening.dedup.normalize import normalize_frame
+from screening.dedup.rules import DUPLICATE, MAYBE, RULES, Rule, apply_rules
+from screening.dedup.similarity import pair_features
+
+__all__ = ["DedupResult", "classify_pair", "compare_pairs", "deduplicate"]
+
+#: The pair-score columns stored with each link.
+SCORE_COLUMNS = ("title_sim", "title_tokens", "author_sim", "abstract_sim", "year_diff")
+
+
+@dataclass
+class DedupResult:
+    """Decided pairs, clusters and timings of one deduplication run."""
+
+    pairs: pd.DataFrame  # record_a, record_b, outcome, rule_id, scores (duplicate and maybe)
+    clusters: pd.DataFrame  # record_id, cluster_id, is_canonical
+    blocking: BlockingReport
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_duplicate_records(self) -> int:
+        """Records that are not the canonical record of their cluster."""
+        return int((~self.clusters["is_canonical"]).sum())
+
+    @property
+    def n_maybe(self) -> int:
+        return int((self.pairs["outcome"] == MAYBE).sum())
+
+
+def compare_pairs(
+    normalized: pd.DataFrame, pairs: np.ndarray, *, rules: tuple[Rule, ...] = RULES,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """Features and the deciding rule of each candidate pair (a unit of parallel work)."""
+    return apply_rules(pair_features(normalized, pairs, workers=workers), rules)
+
+
+def deduplicate(
+    frame: pd.DataFrame,
+    *,
+    rules: tuple[Rule, ...] = RULES,
+    workers: int = 1,
+    new_record_ids: set[str] | None = None,
+    max_group: int = 64,
+) -> DedupResult:
+    """Find duplicate records in ``frame`` (a records frame; see screening.columns).
+
+    ``new_record_ids``: compare only pairs involving these records (an incremental run).
+    """
+    C.validate_frame(frame)
+    seconds = {}
+    started = time.perf_counter()
+    normalized = normalize_frame(frame.reset_index(drop=True))
+    seconds["normalize"] = time.perf_counter() - started
+    started = time.perf_counter()
+    only = None
+    if new_record_ids is not None:
+        only = np.flatnonzero(normalized[C.RECORD_ID].isin(new_record_ids).to_numpy())
+    pairs, report = candidate_pairs(normalized, max_group=max_group, only_with=only)
+    seconds["block"] = time.perf_counter() - started
+    started = time.perf_counter()
+    decided = compare_pairs(normalized, pairs, rules=rules, workers=workers)
+    seconds["compare"] = time.perf_counter() - started
+    started = time.perf_counter()
+    decided, roots, canonical = cluster_pairs(normalized, decided)
+    seconds["cluster"] = time.perf_counter() - started
+    ids = normalized[C.RECORD_ID].to_numpy()
+    kept = decided[decided["outcome"].isin([DUPLICATE, MAYBE])]
+    links = pd.DataFrame({
+        "record_a": ids[kept["i"].to_numpy()],
+        "record_b": ids[kept["j"].to_numpy()],
+        "outcome": kept["outcome"].to_numpy(),
+        "rule_id": kept["rule_id"].to_numpy(),
+        **{name: kept[name].to_numpy() for name in SCORE_COLUMNS},
+    })
+    clusters = pd.DataFrame({
+        C.RECORD_ID: ids, "cluster_id": ids[roots], "is_canonical": canonical,
+    })
+    # Name each cluster after its canonical record (stable across runs and readable).
+    canonical_of_root = pd.Series(ids[canonical], index=roots[canonical])
+    clusters["cluster_id"] = canonical_of_root.reindex(roots).to_numpy()
+    return DedupResult(links, clusters, report, seconds)
+
+
+def classify_pair(record_a: dict, record_b: dict, *, rules: tuple[Rule, ...] = RULES):
+    """``(outcome, rule_id, features)`` for two records given as dicts of frame columns.
+
+    The decision a full run would take if blocking paired them (tests, the review screen).
+    """
+    frame = pd.DataFrame([record_a, record_b])
+    normalized = normalize_frame(frame)
+    decided = compare_pairs(normalized, np.array([[0, 1]]), rules=rules)
+    row = decided.iloc[0]
+    return row["outcome"], row["rule_id"], row

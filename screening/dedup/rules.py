@@ -1,0 +1,154 @@
+"""Deduplication rules: data, in precedence order; the first rule that fires decides.
+
+Each rule has a readable id, a description, a vectorised condition over the pair
+features (similarity.py) and an outcome: ``duplicate``, ``maybe`` (a person decides) or
+``distinct``. Every pair keeps the id of the rule that decided it. Safeguards come first,
+so no similarity can override them: records with different PMIDs, DOIs or accession
+numbers of one database are never merged automatically, and a notice (erratum,
+retraction, comment, reply) is never a duplicate of the article it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DISTINCT", "DUPLICATE", "MAYBE", "RULES", "Rule", "apply_rules"]
+
+DUPLICATE = "duplicate"
+MAYBE = "maybe"
+DISTINCT = "distinct"
+
+Condition = Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named decision: when ``condition`` holds (and no earlier rule fired), ``outcome``."""
+
+    id: str
+    description: str
+    condition: Condition
+    outcome: str
+
+
+def _same_title(f: pd.DataFrame, threshold: float) -> pd.Series:
+    return (f["title_sim"] >= threshold) | (f["title_tokens"] >= threshold + 0.02)
+
+
+def _authors_agree(f: pd.DataFrame, threshold: float) -> pd.Series:
+    return f["author_missing"] | (f["author_sim"] >= threshold) | f["first_author_eq"]
+
+
+def _container_conflict(f: pd.DataFrame) -> pd.Series:
+    # The first page is the most reliable locator: databases garble volumes of supplements
+    # ("1" for "61") and issues ("Suppl. 1"), so an equal first page outranks them.
+    return f["page_conflict"] | (f["volume_conflict"] & ~f["page_eq"])
+
+
+def _no_container_conflict(f: pd.DataFrame) -> pd.Series:
+    return ~_container_conflict(f) & f["journal_ok"]
+
+
+def _years_close(f: pd.DataFrame) -> pd.Series:
+    return f["year_diff"] <= 1  # -1 (a year missing) counts as close
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("notice_vs_article",
+         "an erratum, retraction, comment or reply is not a duplicate of its article",
+         lambda f: f["notice_conflict"], DISTINCT),
+    Rule("part_number_differs", "titles name different parts (Part I / Part II, Study 1 / 2)",
+         lambda f: f["part_conflict"], DISTINCT),
+    Rule("conference_vs_article",
+         "a conference abstract and a journal article (or a preprint and its journal version)",
+         lambda f: f["kind_conflict"] & _same_title(f, 0.85), MAYBE),
+    Rule("pmid_differs", "different PMIDs: never merged automatically",
+         lambda f: f["pmid_conflict"] & _same_title(f, 0.95) & _authors_agree(f, 0.8), MAYBE),
+    Rule("pmid_differs_distinct", "different PMIDs and different metadata",
+         lambda f: f["pmid_conflict"], DISTINCT),
+    Rule("accession_differs",
+         "different accession numbers from the same database: never merged automatically",
+         lambda f: f["accession_conflict"] & _same_title(f, 0.95), MAYBE),
+    Rule("accession_differs_distinct", "different accession numbers from the same database",
+         lambda f: f["accession_conflict"], DISTINCT),
+    Rule("doi_differs", "different DOIs of one registrant (versions, companion papers): "
+         "a person decides",
+         lambda f: f["doi_conflict"] & _same_title(f, 0.97) & _authors_agree(f, 0.9)
+         & _no_container_conflict(f) & (f["year_diff"] == 0), MAYBE),
+    Rule("doi_differs_distinct", "different DOIs of one registrant",
+         lambda f: f["doi_conflict"], DISTINCT),
+    Rule("doi_other_registrant", "DOIs of two registrants (a journal that changed publisher) "
+         "and the same citation",
+         lambda f: f["doi_other_registrant"] & _same_title(f, 0.95) & _authors_agree(f, 0.8)
+         & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"] & ~f["issue_conflict"]
+         & (f["title_words"] > 3), DUPLICATE),
+    Rule("doi_other_registrant_distinct", "DOIs of two registrants, citations differ",
+         lambda f: f["doi_other_registrant"], DISTINCT),
+    Rule("doi_match", "same DOI, the same title, authors and year",
+         lambda f: f["doi_eq"] & _same_title(f, 0.9) & _authors_agree(f, 0.8) & _years_close(f)
+         & ~(_container_conflict(f) & ~f["journal_ok"]), DUPLICATE),
+    Rule("doi_shared_by_different_items",
+         "same DOI on records of different journals, volumes or pages (a supplement's DOI, "
+         "or a DOI attached to the wrong record): a person decides",
+         lambda f: f["doi_eq"] & (_container_conflict(f) | ~f["journal_ok"]), MAYBE),
+    Rule("doi_match_title_changed", "same DOI, a title that was translated, truncated or "
+         "is missing",
+         lambda f: f["doi_eq"] & (f["title_missing"] | (f["title_tokens"] >= 0.8)
+                                  | (f["title_partial"] >= 0.95)), DUPLICATE),
+    Rule("pmid_match", "same PMID", lambda f: f["pmid_eq"], DUPLICATE),
+    Rule("year_far", "same title but publication years more than a year apart",
+         lambda f: f["year_diff"] > 1, DISTINCT),
+    Rule("container_differs", "same title but a different first page, or volume",
+         lambda f: _container_conflict(f), DISTINCT),
+    Rule("issue_differs", "same volume but another issue, and no first page to compare "
+         "(a recurring column such as \"Editor's Comments\")",
+         lambda f: f["issue_conflict"] & ~f["page_eq"] & ~f["doi_eq"], DISTINCT),
+    Rule("short_title", "a short or generic title (editorials, columns): duplicate only with "
+         "the same journal, volume, issue, page and authors",
+         lambda f: (f["title_words"] <= 5) & ~(f["volume_eq"] & f["page_eq"] & f["journal_ok"]
+                                              & ~f["issue_conflict"] & _authors_agree(f, 0.9)),
+         DISTINCT),
+    Rule("citation_match", "same title, authors, year, volume and first page (journal names "
+         "transliterated or abbreviated differently)",
+         lambda f: _same_title(f, 0.97) & ((f["author_sim"] >= 0.75) | f["first_author_eq"])
+         & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"] & ~f["issue_conflict"],
+         DUPLICATE),
+    Rule("metadata_match", "near-identical title, authors, year and container",
+         lambda f: _same_title(f, 0.95) & _authors_agree(f, 0.8) & _years_close(f)
+         & _no_container_conflict(f), DUPLICATE),
+    Rule("container_match", "same journal, volume, first page, year and authors "
+         "(title translated, truncated or missing)",
+         lambda f: f["volume_eq"] & f["page_eq"] & f["journal_ok"] & f["journal_both"]
+         & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9)
+         & (f["title_missing"] | f["translated"] | (f["title_tokens"] >= 0.7)
+            | (f["title_partial"] >= 0.95)), DUPLICATE),
+    Rule("abstract_match", "similar title and the same abstract",
+         lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.85)
+         & _authors_agree(f, 0.7) & _years_close(f) & _no_container_conflict(f), DUPLICATE),
+    Rule("similar_title", "similar title, some metadata unclear: a person decides",
+         lambda f: _same_title(f, 0.9) & _authors_agree(f, 0.6) & _years_close(f), MAYBE),
+    Rule("different", "nothing matches well enough", lambda f: pd.Series(True, index=f.index),
+         DISTINCT),
+)
+
+
+def apply_rules(features: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
+    """``features`` with ``outcome`` and ``rule_id`` columns: the first rule that fires."""
+    outcome = np.full(len(features), "", dtype=object)
+    rule_id = np.full(len(features), "", dtype=object)
+    open_ = np.ones(len(features), dtype=bool)
+    for rule in rules:
+        if not open_.any():
+            break
+        fires = open_ & np.asarray(rule.condition(features), dtype=bool)
+        outcome[fires] = rule.outcome
+        rule_id[fires] = rule.id
+        open_ &= ~fires
+    out = features.copy()
+    out["outcome"] = outcome
+    out["rule_id"] = rule_id
+    return out

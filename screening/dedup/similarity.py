@@ -1,0 +1,143 @@
+"""Pair features for deduplication: similarities in [0, 1] and agreement flags.
+
+Similarities use rapidfuzz on whole columns of pairs at once (``process.cpdist`` with
+``workers``), with the normalised keys of normalize.py, so ``processor=None``: the text
+is already normalised (rapidfuzz 3 changed its default processor; we pass it explicitly).
+A missing value gives similarity 0.0 and is flagged, so rules can tell "different"
+from "unknown".
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+__all__ = ["pair_features", "similarity"]
+
+_PART = re.compile(r"\b(?:part|phase|section|study|trial|report|paper|no|number|chapter)\s+"
+                   r"([ivx]{1,4}|\d{1,3}|[a-d])\b")
+_LEGACY_DOI = re.compile(r"10\.1007/bf\d")
+_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "le", "journal", "j"}
+
+
+def similarity(a: str | None, b: str | None) -> float:
+    """Normalised similarity of two texts in [0, 1]; a missing text gives 0.0."""
+    if not a or not b:
+        return 0.0
+    return fuzz.ratio(a, b, processor=None) / 100.0
+
+
+def _column_similarity(left: pd.Series, right: pd.Series, scorer, workers: int) -> np.ndarray:
+    a = left.to_numpy(dtype=object)
+    b = right.to_numpy(dtype=object)
+    scores = process.cpdist(a, b, scorer=scorer, processor=None, workers=workers, dtype=np.float32)
+    scores = scores / 100.0
+    scores[(left.to_numpy() == "") | (right.to_numpy() == "")] = 0.0
+    return scores
+
+
+def _journal_compatible(a: str, b: str) -> bool:
+    """Whether two journal names can be the same journal (abbreviation-aware).
+
+    "nat rev nephrol" ~ "nature reviews nephrology": every word of the shorter name is a
+    prefix of the matching word of the longer one, in order.
+    """
+    if not a or not b:
+        return True
+    if a == b:
+        return True
+    wa = [w for w in a.split() if w not in _JOURNAL_STOP]
+    wb = [w for w in b.split() if w not in _JOURNAL_STOP]
+    if _abbreviates(wa, wb) or _abbreviates(wb, wa):
+        return True
+    return fuzz.token_set_ratio(a, b, processor=None) >= 90
+
+
+def _abbreviates(short: list[str], long: list[str]) -> bool:
+    """Every word of ``short`` is a prefix of a word of ``long``, in order.
+
+    One last word may stay unmatched when two or more matched: abbreviations carry a
+    place or year to tell journals apart ("Clin Sci (Lond)", "J Appl Physiol (1985)").
+    """
+    position = 0
+    for index, word in enumerate(short):
+        while position < len(long) and not long[position].startswith(word):
+            position += 1
+        if position == len(long):
+            return index >= 2 and index == len(short) - 1
+        position += 1
+    return bool(short)
+
+
+def _parts(title: str) -> frozenset[str]:
+    return frozenset(_PART.findall(title)) if title else frozenset()
+
+
+def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int = 1) -> pd.DataFrame:
+    """One row per candidate pair: similarities and agreement flags of records i and j."""
+    left = normalized.iloc[pairs[:, 0]].reset_index(drop=True)
+    right = normalized.iloc[pairs[:, 1]].reset_index(drop=True)
+    out = pd.DataFrame({"i": pairs[:, 0], "j": pairs[:, 1]})
+    out["title_sim"] = _column_similarity(left["n_title"], right["n_title"], fuzz.ratio, workers)
+    out["title_tokens"] = _column_similarity(
+        left["n_title"], right["n_title"], fuzz.token_sort_ratio, workers
+    )
+    out["title_missing"] = (left["n_title"] == "") | (right["n_title"] == "")
+    out["author_sim"] = _column_similarity(
+        left["n_authors"], right["n_authors"], fuzz.token_set_ratio, workers
+    )
+    out["author_missing"] = (left["n_authors"] == "") | (right["n_authors"] == "")
+    out["first_author_eq"] = (left["n_first_author"] == right["n_first_author"]) & (
+        left["n_first_author"] != ""
+    )
+    out["abstract_sim"] = _column_similarity(
+        left["n_abstract"], right["n_abstract"], fuzz.ratio, workers
+    )
+    both_abstract = (left["n_abstract"] != "") & (right["n_abstract"] != "")
+    out["abstract_both"] = both_abstract
+    ly = pd.to_numeric(left["n_year"], errors="coerce")
+    ry = pd.to_numeric(right["n_year"], errors="coerce")
+    out["year_diff"] = (ly - ry).abs().fillna(-1).astype(int)  # -1: a year is missing
+    out["title_partial"] = _column_similarity(
+        left["n_title"], right["n_title"], fuzz.partial_ratio, workers
+    )
+    for name, column in (("volume", "n_volume"), ("issue", "n_issue"), ("page", "n_page"),
+                         ("doi", "n_doi_key"), ("pmid", "n_pmid")):
+        both = (left[column] != "") & (right[column] != "")
+        equal = left[column] == right[column]
+        out[f"{name}_eq"] = both & equal
+        out[f"{name}_conflict"] = both & ~equal
+    # Two DOIs of one registrant are two items (article and erratum, two versions); DOIs of
+    # two registrants can name one article whose journal changed publisher.
+    same_registrant = left["n_doi"].str.split("/").str[0] == right["n_doi"].str.split("/").str[0]
+    # Springer's legacy DOIs (10.1007/BF...) stand beside current ones for the same article.
+    legacy = left["n_doi"].str.match(_LEGACY_DOI) != right["n_doi"].str.match(_LEGACY_DOI)
+    same_registrant &= ~legacy
+    out["doi_other_registrant"] = out["doi_conflict"] & ~same_registrant
+    out["doi_conflict"] = out["doi_conflict"] & same_registrant
+    out["journal_ok"] = [
+        _journal_compatible(a, b) for a, b in zip(left["n_journal"], right["n_journal"], strict=True)
+    ]
+    out["journal_both"] = (left["n_journal"] != "") & (right["n_journal"] != "")
+    out["translated"] = left["n_translated"] | right["n_translated"]
+    out["kind_conflict"] = left["n_kind"] != right["n_kind"]
+    out["notice_conflict"] = out["kind_conflict"] & (
+        (left["n_kind"] == "notice") | (right["n_kind"] == "notice")
+    )
+    out["part_conflict"] = [
+        _parts(a) != _parts(b) for a, b in zip(left["n_title"], right["n_title"], strict=True)
+    ]
+    out["title_words"] = np.minimum(
+        left["n_title"].str.count(" ").to_numpy() + 1, right["n_title"].str.count(" ").to_numpy() + 1
+    )
+    same_db = (left.get("database", pd.Series("", index=left.index)).fillna("") ==
+               right.get("database", pd.Series("", index=right.index)).fillna(""))
+    lid = left.get("native_id", pd.Series("", index=left.index)).fillna("")
+    rid = right.get("native_id", pd.Series("", index=right.index)).fillna("")
+    out["accession_conflict"] = same_db & (lid != "") & (rid != "") & (lid != rid) & (
+        left.get("database", pd.Series("", index=left.index)).fillna("") != ""
+    )
+    return out
