@@ -1,0 +1,226 @@
+"""Deduplication benchmark: litsieve next to bib-dedupe on bib-dedupe's labelled corpora.
+
+The labelled benchmark ships inside the PyPI wheel ``bib-dedupe==0.7.2`` (10 real review
+corpora: records_pre_merged.csv and merged_record_ids.csv, one true cluster per row). This
+script downloads that wheel once (pip download, into --cache), reads it as a zip file,
+and runs, each in a fresh process so time and peak memory are its own:
+
+* litsieve: ``screening.dedup.deduplicate``;
+* bib-dedupe (newest, in its own virtual environment made here: never a dependency of
+  litsieve): prep -> block -> match -> cluster.
+
+It prints per corpus and pooled: true pairs, found pairs, false pairs, precision,
+recall, F1, studies lost (distinct studies swallowed by a predicted cluster), wall time
+and peak memory, and writes JSON (benchmarks/out/dedup.json). ``--scale`` also times
+litsieve on all corpora concatenated (ids renamed), about 160k records, or N copies.
+
+    python benchmarks/dedup.py [--corpora stroke cardiac ...] [--no-peer] [--scale 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import json
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+WHEEL_VERSION = "0.7.2"
+CORPORA = ("cardiac", "cytology_screening", "depression", "diabetes", "digital_work",
+           "haematology", "neuroimaging", "respiratory", "srsr", "stroke")
+
+
+# ---------------------------------------------------------------- data
+def wheel_path(cache: Path) -> Path:
+    found = sorted(cache.glob(f"bib_dedupe-{WHEEL_VERSION}-*.whl"))
+    if found:
+        return found[0]
+    cache.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                    f"bib-dedupe=={WHEEL_VERSION}", "-d", str(cache)], check=True)
+    return sorted(cache.glob(f"bib_dedupe-{WHEEL_VERSION}-*.whl"))[0]
+
+
+def load_records(wheel: Path, corpus: str):
+    import pandas as pd
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = [n for n in archive.namelist()
+                 if n.startswith(f"bib_dedupe/data/{corpus}/records_pre_merged")]
+        frames = [pd.read_csv(io.BytesIO(archive.read(n)), dtype=str) for n in sorted(names)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def true_clusters(wheel: Path, corpus: str) -> list[list[str]]:
+    with zipfile.ZipFile(wheel) as archive:
+        text = archive.read(f"bib_dedupe/data/{corpus}/merged_record_ids.csv").decode()
+    rows = [line.strip().strip('"') for line in text.splitlines()[1:] if line.strip()]
+    return [row.split(";") for row in rows]
+
+
+def as_litsieve_frame(records):
+    frame = records.rename(columns={"ID": "record_id", "author": "authors", "number": "issue"})
+    if "booktitle" in frame.columns:
+        journal = frame["journal"] if "journal" in frame.columns else frame["booktitle"]
+        frame["journal"] = journal.fillna(frame["booktitle"])
+    return frame
+
+
+# ---------------------------------------------------------------- one run, in a child
+def run_tool(tool: str, wheel: Path, corpus: str, copies: int, result: Path) -> None:
+    import pandas as pd
+
+    if corpus == "all":
+        parts = []
+        for copy in range(copies):
+            for name in CORPORA:
+                part = load_records(wheel, name)
+                part["ID"] = f"{name}{copy}_" + part["ID"]
+                parts.append(part)
+        records = pd.concat(parts, ignore_index=True)
+    else:
+        records = load_records(wheel, corpus)
+    started = time.perf_counter()
+    if tool == "litsieve":
+        from screening.dedup import deduplicate
+
+        outcome = deduplicate(as_litsieve_frame(records), workers=2)
+        groups = outcome.clusters.groupby("cluster_id")["record_id"].apply(list)
+        clusters = [ids for ids in groups if len(ids) > 1]
+        maybe = outcome.n_maybe
+    else:
+        import bib_dedupe.bib_dedupe as bd
+
+        prepared = bd.prep(records, verbosity_level=0)
+        matched = bd.match(bd.block(prepared, verbosity_level=0), verbosity_level=0)
+        clusters = [sorted(ids) for ids in bd.cluster(matched, verbosity_level=0) if len(ids) > 1]
+        maybe = int((matched.get("duplicate_label") == "maybe").sum()) if hasattr(
+            matched, "get") else 0
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.write_text(json.dumps({"clusters": clusters, "seconds": seconds, "peak_mb": peak,
+                                  "records": len(records), "maybe": maybe}))
+
+
+def child(python: str, tool: str, wheel: Path, corpus: str, copies: int = 1) -> dict:
+    result = OUT / f"dedup-{tool}-{corpus}.json"
+    done = subprocess.run([python, __file__, "--run", tool, str(wheel), corpus, str(copies),
+                           str(result)], capture_output=True, text=True, check=False,
+                          cwd=ROOT)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(result.read_text())
+
+
+# ---------------------------------------------------------------- metrics
+def pairs_of(clusters: list[list[str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for ids in clusters:
+        found.update(itertools.combinations(sorted(set(ids)), 2))
+    return found
+
+
+def score(predicted: list[list[str]], truth: list[list[str]]) -> dict:
+    true_pairs, found = pairs_of(truth), pairs_of(predicted)
+    tp = len(found & true_pairs)
+    fp = len(found - true_pairs)
+    precision = tp / len(found) if found else 1.0
+    recall = tp / len(true_pairs) if true_pairs else 1.0
+    study = {record: index for index, ids in enumerate(truth) for record in ids}
+    lost = sum(len({study.get(r, r) for r in ids}) - 1 for ids in predicted)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"true_pairs": len(true_pairs), "found_pairs": len(found), "tp": tp,
+            "false_pairs": fp, "precision": precision, "recall": recall, "f1": f1,
+            "studies_lost": lost}
+
+
+def peer_python(path: str | None) -> str:
+    if path:
+        return path
+    venv = OUT / "peer-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"Installing bib-dedupe (newest) into {venv} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "bib-dedupe", "pandas"],
+                       check=True)
+    return str(python)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", nargs="*", default=list(CORPORA))
+    parser.add_argument("--cache", type=Path, default=OUT / "cache")
+    parser.add_argument("--no-peer", action="store_true", help="run litsieve only")
+    parser.add_argument("--peer-python", help="a python with bib-dedupe installed")
+    parser.add_argument("--scale", type=int, default=0,
+                        help="also time litsieve on all corpora concatenated N times")
+    parser.add_argument("--run", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        tool, wheel, corpus, copies, result = args.run
+        run_tool(tool, Path(wheel), corpus, int(copies), Path(result))
+        return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    wheel = wheel_path(args.cache)
+    tools = {"litsieve": sys.executable}
+    if not args.no_peer:
+        tools["bib-dedupe"] = peer_python(args.peer_python)
+    header = (f"{'corpus':<19} {'tool':<10} {'records':>8} {'true':>6} {'found':>6} {'false':>5} "
+              f"{'precision':>9} {'recall':>7} {'F1':>6} {'lost':>4} {'maybe':>5} {'seconds':>8} "
+              f"{'peak MB':>7}")
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for corpus in args.corpora:
+        truth = true_clusters(wheel, corpus)
+        for tool, python in tools.items():
+            run = child(python, tool, wheel, corpus)
+            if "error" in run:
+                print(f"{corpus:<19} {tool:<10} failed: {run['error']}", flush=True)
+                rows.append({"corpus": corpus, "tool": tool, "error": run["error"]})
+                continue
+            row = {"corpus": corpus, "tool": tool, "records": run["records"],
+                   "seconds": run["seconds"], "peak_mb": run["peak_mb"], "maybe": run["maybe"],
+                   **score(run["clusters"], truth)}
+            rows.append(row)
+            print(f"{corpus:<19} {tool:<10} {row['records']:>8,} {row['true_pairs']:>6} "
+                  f"{row['found_pairs']:>6} {row['false_pairs']:>5} {row['precision']:>9.5f} "
+                  f"{row['recall']:>7.5f} {row['f1']:>6.4f} {row['studies_lost']:>4} "
+                  f"{row['maybe']:>5} {row['seconds']:>8.1f} {row['peak_mb']:>7.0f}", flush=True)
+    for tool in tools:
+        done = [r for r in rows if r["tool"] == tool and "error" not in r]
+        if not done:
+            continue
+        tp = sum(r["tp"] for r in done)
+        true = sum(r["true_pairs"] for r in done)
+        found = sum(r["found_pairs"] for r in done)
+        pooled = {"corpus": "pooled", "tool": tool, "true_pairs": true, "found_pairs": found,
+                  "false_pairs": found - tp, "precision": tp / found if found else 1.0,
+                  "recall": tp / true if true else 1.0,
+                  "studies_lost": sum(r["studies_lost"] for r in done),
+                  "seconds": sum(r["seconds"] for r in done)}
+        rows.append(pooled)
+        print(f"{'pooled':<19} {tool:<10} {'':>8} {true:>6} {found:>6} {found - tp:>5} "
+              f"{pooled['precision']:>9.5f} {pooled['recall']:>7.5f} {'':>6} "
+              f"{pooled['studies_lost']:>4} {'':>5} {pooled['seconds']:>8.1f}")
+    if args.scale:
+        run = child(sys.executable, "litsieve", wheel, "all", args.scale)
+        rows.append({"corpus": f"all x{args.scale}", "tool": "litsieve", **{
+            k: run.get(k) for k in ("records", "seconds", "peak_mb")}})
+        print(f"\nlitsieve on all corpora x{args.scale}: {run.get('records', 0):,} records in "
+              f"{run.get('seconds', 0):.1f} s, peak {run.get('peak_mb', 0):.0f} MB")
+    (OUT / "dedup.json").write_text(json.dumps(rows, indent=1))
+    print(f"\nJSON: {OUT / 'dedup.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
