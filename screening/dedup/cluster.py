@@ -2,9 +2,9 @@
 
 Pairs are joined strongest first. Before two clusters are joined, the guard checks that
 the union would not hold two different PMIDs, two different DOIs of one registrant, or
-years more than one apart; if it would, the pair is downgraded to ``maybe`` (rule ``cluster_conflict``) and
-left for a person. Every record stays; each cluster names one canonical record, the most
-complete one.
+years more than one apart; if it would, the pair is downgraded to ``maybe`` (rule
+``cluster_conflict``) and left for a person. Every record stays; each cluster names one
+canonical record, the most complete one.
 """
 
 from __future__ import annotations

@@ -116,7 +116,8 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["n_doi"] = doi.str.rstrip(".,;")
     # Compared without leading zeros in number runs: "10.1002/rnj.027" = "10.1002/rnj.27".
     out["n_doi_key"] = out["n_doi"].str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
-    out["n_pmid"] = get(C.PMID).fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
+    pmid = get(C.PMID).fillna("").astype(str)
+    out["n_pmid"] = pmid.str.extract(r"(\d+)", expand=False).fillna("")
     out["n_abstract"] = _words(get(C.ABSTRACT)).str.slice(0, 400)
     kind = pd.Series("", index=frame.index)
     notice = title.str.match(_NOTICE)

@@ -119,7 +119,8 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
     out["doi_other_registrant"] = out["doi_conflict"] & ~same_registrant
     out["doi_conflict"] = out["doi_conflict"] & same_registrant
     out["journal_ok"] = [
-        _journal_compatible(a, b) for a, b in zip(left["n_journal"], right["n_journal"], strict=True)
+        _journal_compatible(a, b)
+        for a, b in zip(left["n_journal"], right["n_journal"], strict=True)
     ]
     out["journal_both"] = (left["n_journal"] != "") & (right["n_journal"] != "")
     out["translated"] = left["n_translated"] | right["n_translated"]
@@ -131,7 +132,8 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
         _parts(a) != _parts(b) for a, b in zip(left["n_title"], right["n_title"], strict=True)
     ]
     out["title_words"] = np.minimum(
-        left["n_title"].str.count(" ").to_numpy() + 1, right["n_title"].str.count(" ").to_numpy() + 1
+        left["n_title"].str.count(" ").to_numpy() + 1,
+        right["n_title"].str.count(" ").to_numpy() + 1,
     )
     same_db = (left.get("database", pd.Series("", index=left.index)).fillna("") ==
                right.get("database", pd.Series("", index=right.index)).fillna(""))
