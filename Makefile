@@ -20,6 +20,9 @@ demo: $(STAMP)
 	$(BIN)/litsieve import $(DEMO)
 	$(BIN)/litsieve status $(DEMO)
 	$(BIN)/litsieve export $(DEMO) --output $(DEMO)/exports/records.csv
+	$(BIN)/litsieve decisions import $(DEMO) tests/data/decisions/ketamine_decisions.csv
+	$(BIN)/litsieve prisma $(DEMO) --format png --output $(DEMO)/prisma.png
+	$(BIN)/litsieve prisma $(DEMO) --format svg --output $(DEMO)/prisma.svg
 
 test: $(STAMP)
 	$(BIN)/ruff check screening extraction flows tests benchmarks

@@ -10,15 +10,17 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from screening.errors import ConfigError
 
 __all__ = [
     "CriteriaSection",
     "ImportSection",
+    "PrismaSection",
     "ReviewConfig",
     "ReviewSection",
+    "SourceKind",
     "SourceSection",
     "StoreSection",
     "load_config",
@@ -67,6 +69,36 @@ class CriteriaSection(_Section):
     reasons: dict[str, str] = Field(default_factory=dict)
 
 
+#: What a source is in the PRISMA 2020 identification boxes (see ``screening.prisma.kinds``).
+SourceKind = Literal["database", "register", "website", "organisation", "citation"]
+
+
+class PrismaSection(_Section):
+    """``[prisma]``: what the PRISMA 2020 counts cannot learn from the store.
+
+    ``previous_studies`` and ``previous_reports`` (both or neither) make the diagram that of
+    an updated review. ``source_kinds`` maps a database name to its kind, over the built-in
+    mapping (``"ClinicalTrials.gov"`` is a register, ``"Citation searching"`` a citation
+    source; any other name is a database).
+    """
+
+    previous_studies: int | None = Field(default=None, ge=0)
+    previous_reports: int | None = Field(default=None, ge=0)
+    source_kinds: dict[str, SourceKind] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _previous_counts_agree(self) -> PrismaSection:
+        studies, reports = self.previous_studies, self.previous_reports
+        if (studies is None) != (reports is None):
+            raise ValueError("give both previous_studies and previous_reports, or neither")
+        if studies is not None and reports is not None and reports < studies:
+            raise ValueError(
+                f"previous_reports ({reports}) is less than previous_studies ({studies}); "
+                "every study has at least one report"
+            )
+        return self
+
+
 class ReviewConfig(_Section):
     """A whole review protocol file."""
 
@@ -75,6 +107,7 @@ class ReviewConfig(_Section):
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     criteria: CriteriaSection = CriteriaSection()
+    prisma: PrismaSection = PrismaSection()
 
 
 def parse_config(text: str, *, path: str = "<config>") -> ReviewConfig:

@@ -22,6 +22,7 @@ from screening.store.records import (
     INSERT_COLUMNS,
     STATUS_OK,
     STATUS_UNPARSEABLE,
+    RecordKey,
     make_record_id,
     record_to_row,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "EXPORT_COLUMNS",
     "INSERT_COLUMNS",
     "ImportWriter",
+    "RecordKey",
     "ReviewStore",
     "ReviewerInfo",
     "RunInfo",

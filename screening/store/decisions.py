@@ -18,7 +18,7 @@ from screening.errors import StoreError
 from screening.model import Outcome, Stage
 from screening.store.schema import decisions
 
-__all__ = ["DecisionRow", "latest_decisions_query"]
+__all__ = ["DecisionRow", "latest_decisions_query", "latest_per_record_query"]
 
 _ACTOR = re.compile(r"(human:.+|model:[^@]+@.+)", re.S)
 
@@ -116,6 +116,28 @@ def latest_decisions_query(*, stage: str | None = None) -> sa.Select[Any]:
         .label("rank")
     )
     inner = sa.select(decisions, rank)
+    if stage is not None:
+        inner = inner.where(d.stage == _enum(Stage, stage, "stage").value)
+    ranked = inner.subquery("ranked")
+    columns = [ranked.c[name] for name in _FIELDS]
+    return sa.select(*columns).where(ranked.c.rank == 1).order_by(ranked.c.decision_id)
+
+
+def latest_per_record_query(*, stage: str | None = None) -> sa.Select[Any]:
+    """The latest decision about each record per stage, across actors (record-level rows only).
+
+    Latest means the newest ``decided_at``, then the one added last; ordered by decision_id.
+    """
+    d = decisions.c
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(d.record_id, d.stage),
+            order_by=(d.decided_at.desc(), d.decision_id.desc()),
+        )
+        .label("rank")
+    )
+    inner = sa.select(decisions, rank).where(d.record_id.is_not(None))
     if stage is not None:
         inner = inner.where(d.stage == _enum(Stage, stage, "stage").value)
     ranked = inner.subquery("ranked")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from operator import attrgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from screening.errors import StoreError
 from screening.model import Record, SourceRef
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # importing screening.readers loads every reader
 __all__ = [
     "INSERT_COLUMNS",
     "RECORD_COLUMNS",
+    "RecordKey",
     "STATUS_OK",
     "STATUS_UNPARSEABLE",
     "make_record_id",
@@ -52,6 +53,15 @@ RECORD_COLUMNS = (
 )
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class RecordKey(NamedTuple):
+    """How a record is found: its id, native id, status and database (None when unknown)."""
+
+    record_id: str
+    native_id: str | None
+    status: str
+    database: str | None
 
 
 def make_record_id(source_id: str, ordinal: int) -> str:

@@ -15,7 +15,11 @@ from screening.errors import StoreError
 from screening.model import Record
 from screening.store import runs as _runs
 from screening.store._common import loads, utcnow
-from screening.store.decisions import DecisionRow, latest_decisions_query
+from screening.store.decisions import (
+    DecisionRow,
+    latest_decisions_query,
+    latest_per_record_query,
+)
 from screening.store.engine import SQLITE_BEGIN, create_store_engine, display_url, ensure_schema
 from screening.store.export import iter_export_rows
 from screening.store.importing import (
@@ -29,6 +33,7 @@ from screening.store.records import (
     RECORD_COLUMNS,
     STATUS_OK,
     STATUS_UNPARSEABLE,
+    RecordKey,
     record_from_row,
 )
 from screening.store.runs import ReviewerInfo, RunInfo
@@ -266,6 +271,18 @@ class ReviewStore:
         with self._engine.connect() as conn:
             return {name: int(count) for name, count in conn.execute(query)}
 
+    def record_keys(self) -> list[RecordKey]:
+        """Id, native id, status and database (the record's, else its source's) of every
+        record, in import order: what PRISMA counts and decision imports look records up by."""
+        r, s = records.c, sources.c
+        query = (
+            sa.select(r.record_id, r.native_id, r.status, sa.func.coalesce(r.database, s.database))
+            .join_from(records, sources, r.source_id == s.source_id)
+            .order_by(s.imported_at, s.source_id, r.ordinal)
+        )
+        with self._engine.connect() as conn:
+            return [RecordKey(*row) for row in conn.execute(query)]
+
     # -- decisions --------------------------------------------------------------------
 
     def add_decisions(self, rows: Iterable[DecisionRow]) -> int:
@@ -339,6 +356,16 @@ class ReviewStore:
         Latest means the newest ``decided_at``; among equal times, the one added last.
         """
         query = latest_decisions_query(stage=stage)
+        with self._engine.connect() as conn:
+            return [DecisionRow.from_row(row._mapping) for row in conn.execute(query)]
+
+    def latest_record_decisions(self, *, stage: str | None = None) -> list[DecisionRow]:
+        """The latest decision about each record per stage, whoever took it.
+
+        Across actors (unlike :meth:`latest_decisions`); decisions about clusters only are
+        left out. Latest means the newest ``decided_at``; among equal times, the one added last.
+        """
+        query = latest_per_record_query(stage=stage)
         with self._engine.connect() as conn:
             return [DecisionRow.from_row(row._mapping) for row in conn.execute(query)]
 
