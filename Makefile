@@ -18,6 +18,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/litsieve init $(DEMO) --config config/example.toml
 	$(BIN)/litsieve import $(DEMO)
+	$(BIN)/litsieve dedup $(DEMO)
 	$(BIN)/litsieve status $(DEMO)
 	$(BIN)/litsieve export $(DEMO) --output $(DEMO)/exports/records.csv
 	$(BIN)/litsieve decisions import $(DEMO) tests/data/decisions/ketamine_decisions.csv

@@ -19,7 +19,7 @@ __all__ = ["CLUSTER_CONFLICT", "cluster_pairs"]
 CLUSTER_CONFLICT = "cluster_conflict"
 
 # Stronger evidence joins first, so a weak link cannot pull a record into the wrong cluster.
-_STRENGTH = {"doi_match": 0, "pmid_match": 1, "metadata_match": 2, "container_match": 3,
+_STRENGTH = {"kept": -1, "doi_match": 0, "pmid_match": 1, "metadata_match": 2, "container_match": 3,
              "abstract_match": 4}
 _COMPLETENESS = ("n_title", "n_authors", "n_year", "n_journal", "n_volume", "n_page", "n_doi",
                  "n_pmid", "n_abstract")
@@ -43,21 +43,22 @@ class _Clusters:
             self.parent[i], i = root, self.parent[i]
         return root
 
-    def union_if_consistent(self, i: int, j: int) -> bool:
+    def union_if_consistent(self, i: int, j: int, *, force: bool = False) -> bool:
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
-        if len(self.pmids[a] | self.pmids[b]) > 1:
-            return False
         dois = self.dois[a] | self.dois[b]
-        # Two DOIs of one registrant are two items; DOIs of different registrants may name
-        # one article (a journal that changed publisher), which the rules already checked.
-        if len(dois) > 1 and len({d.split("/", 1)[0] for d in dois}) < len(dois):
-            return False
         lo = min(self.year_lo[a], self.year_lo[b])
         hi = max(self.year_hi[a], self.year_hi[b])
-        if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1:
-            return False
+        if not force:
+            if len(self.pmids[a] | self.pmids[b]) > 1:
+                return False
+            # Two DOIs of one registrant are two items; DOIs of different registrants may
+            # name one article (a journal that changed publisher), which the rules checked.
+            if len(dois) > 1 and len({d.split("/", 1)[0] for d in dois}) < len(dois):
+                return False
+            if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1:
+                return False
         if len(self.pmids[a]) + len(self.dois[a]) < len(self.pmids[b]) + len(self.dois[b]):
             a, b = b, a
         self.parent[b] = a
@@ -85,7 +86,9 @@ def cluster_pairs(
     refused = []
     for index in order:
         i, j = int(decided.at[index, "i"]), int(decided.at[index, "j"])
-        if not clusters.union_if_consistent(i, j):
+        # Links decided before (a person's, or an earlier run's) join without the guard.
+        trusted = decided.at[index, "rule_id"] == "kept"
+        if not clusters.union_if_consistent(i, j, force=trusted):
             refused.append(index)
     if refused:
         decided.loc[refused, "outcome"] = MAYBE

@@ -22,6 +22,9 @@ from screening.dedup.similarity import pair_features
 
 __all__ = ["DedupResult", "classify_pair", "compare_pairs", "deduplicate"]
 
+#: The rule id of a pair whose outcome was decided before (by a person, or an earlier run).
+KEPT = "kept"
+
 #: The pair-score columns stored with each link.
 SCORE_COLUMNS = ("title_sim", "title_tokens", "author_sim", "abstract_sim", "year_diff")
 
@@ -59,11 +62,15 @@ def deduplicate(
     rules: tuple[Rule, ...] = RULES,
     workers: int = 1,
     new_record_ids: set[str] | None = None,
+    overrides: dict[tuple[str, str], str] | None = None,
     max_group: int = 64,
 ) -> DedupResult:
     """Find duplicate records in ``frame`` (a records frame; see screening.columns).
 
     ``new_record_ids``: compare only pairs involving these records (an incremental run).
+    ``overrides``: outcomes already decided for pairs ``(record_a, record_b)``, by a person
+    or by an earlier run; they replace the rules' outcome (rule ``kept``) and join clusters
+    first. Pairs blocking did not find are added.
     """
     C.validate_frame(frame)
     seconds = {}
@@ -75,9 +82,23 @@ def deduplicate(
     if new_record_ids is not None:
         only = np.flatnonzero(normalized[C.RECORD_ID].isin(new_record_ids).to_numpy())
     pairs, report = candidate_pairs(normalized, max_group=max_group, only_with=only)
+    position = {record_id: index for index, record_id in enumerate(normalized[C.RECORD_ID])}
+    forced: dict[tuple[int, int], str] = {}
+    for (a, b), outcome in (overrides or {}).items():
+        if a in position and b in position:
+            i, j = sorted((position[a], position[b]))
+            forced[(i, j)] = outcome
+    if forced:
+        extra = np.array(sorted(forced), dtype=np.int64)
+        pairs = np.unique(np.concatenate([pairs.astype(np.int64), extra]), axis=0)
     seconds["block"] = time.perf_counter() - started
     started = time.perf_counter()
     decided = compare_pairs(normalized, pairs, rules=rules, workers=workers)
+    if forced:
+        keys = list(zip(decided["i"].tolist(), decided["j"].tolist(), strict=True))
+        hit = np.array([key in forced for key in keys], dtype=bool)
+        decided.loc[hit, "outcome"] = [forced[key] for key, h in zip(keys, hit, strict=True) if h]
+        decided.loc[hit, "rule_id"] = KEPT
     seconds["compare"] = time.perf_counter() - started
     started = time.perf_counter()
     decided, roots, canonical = cluster_pairs(normalized, decided)

@@ -18,6 +18,7 @@ from screening.store.decisions import DecisionRow
 from screening.store.engine import APPEND_ONLY_MESSAGE, normalize_url, sqlite_url
 from screening.store.export import EXPORT_COLUMNS
 from screening.store.importing import ImportWriter, SourceInfo, SourceSpec
+from screening.store.links import LINK_OUTCOMES, LinkRow
 from screening.store.records import (
     INSERT_COLUMNS,
     STATUS_OK,
@@ -36,6 +37,8 @@ __all__ = [
     "EXPORT_COLUMNS",
     "INSERT_COLUMNS",
     "ImportWriter",
+    "LINK_OUTCOMES",
+    "LinkRow",
     "RecordKey",
     "ReviewStore",
     "ReviewerInfo",

@@ -46,6 +46,9 @@ APPEND_ONLY_MESSAGE = "decisions are append-only: add a new decision instead"
 #: lock at once, so a writer never fails half-way when another process writes).
 SQLITE_BEGIN = "litsieve_sqlite_begin"
 
+#: The same for the links table (deduplication decisions about pairs).
+LINKS_APPEND_ONLY_MESSAGE = "links are append-only: add a new link instead"
+
 _SQLITE_TRIGGERS = tuple(
     f"""CREATE TRIGGER IF NOT EXISTS decisions_no_{verb.lower()}
 BEFORE {verb} ON decisions
@@ -53,6 +56,28 @@ BEGIN
     SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}');
 END"""
     for verb in ("UPDATE", "DELETE")
+)
+_SQLITE_LINK_TRIGGERS = tuple(
+    f"""CREATE TRIGGER IF NOT EXISTS links_no_{verb.lower()}
+BEFORE {verb} ON links
+BEGIN
+    SELECT RAISE(ABORT, '{LINKS_APPEND_ONLY_MESSAGE}');
+END"""
+    for verb in ("UPDATE", "DELETE")
+)
+_PG_LINK_TRIGGERS = (
+    f"""CREATE OR REPLACE FUNCTION litsieve_links_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{LINKS_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
+END
+$$""",
+    """CREATE TRIGGER links_no_update_or_delete
+BEFORE UPDATE OR DELETE ON links
+FOR EACH ROW EXECUTE FUNCTION litsieve_links_append_only()""",
+    """CREATE TRIGGER links_no_truncate
+BEFORE TRUNCATE ON links
+FOR EACH STATEMENT EXECUTE FUNCTION litsieve_links_append_only()""",
 )
 
 _PG_TRIGGERS = (
@@ -172,6 +197,33 @@ def _check_version(found: int, where: str) -> None:
         )
 
 
+def _triggers(sqlite: bool) -> tuple[str, ...]:
+    if sqlite:
+        return _SQLITE_TRIGGERS + _SQLITE_LINK_TRIGGERS
+    return _PG_TRIGGERS + _PG_LINK_TRIGGERS
+
+
+def _migrate(engine: Engine, found: int) -> None:
+    """Bring a store of an older schema version up to date (additions only)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        with conn.begin():
+            if not sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
+            if _schema_version(conn) != found:
+                return  # another process migrated it meanwhile
+            if found < 2:
+                schema.links.create(conn, checkfirst=True)
+                for statement in _SQLITE_LINK_TRIGGERS if sqlite else _PG_LINK_TRIGGERS:
+                    conn.exec_driver_sql(statement)
+            conn.execute(
+                schema.meta.update()
+                .where(schema.meta.c.key == "schema_version")
+                .values(value=str(schema.SCHEMA_VERSION))
+            )
+
+
 def ensure_schema(engine: Engine) -> bool:
     """Create the tables, indexes and triggers unless they exist; True when it created them.
 
@@ -181,6 +233,9 @@ def ensure_schema(engine: Engine) -> bool:
     where = display_url(engine.url)
     with engine.connect() as conn:
         found = _schema_version(conn)
+    if found is not None and found < schema.SCHEMA_VERSION:
+        _migrate(engine, found)
+        return False
     if found is not None:
         _check_version(found, where)
         return False
@@ -195,7 +250,7 @@ def ensure_schema(engine: Engine) -> bool:
                 _check_version(found, where)
                 return False
             schema.metadata.create_all(conn)
-            for statement in _SQLITE_TRIGGERS if sqlite else _PG_TRIGGERS:
+            for statement in _triggers(sqlite):
                 conn.exec_driver_sql(statement)
             conn.execute(
                 schema.meta.insert(),

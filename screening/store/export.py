@@ -30,6 +30,7 @@ EXPORT_COLUMNS = (
     "pmid",
     "status",
     "cluster_id",
+    "is_canonical",
     "decisions",
 )
 
@@ -74,9 +75,11 @@ def _cluster(stages: dict[str, tuple[str, str | None]]) -> str:
 def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict[str, Any]]:
     """One dict per record (every status), in import order; keys are :data:`EXPORT_COLUMNS`.
 
-    ``authors`` is ``"; "``-joined; ``cluster_id`` is that of the record's latest
-    deduplication decision (empty when none); ``decisions`` lists the latest outcome per
-    stage (across actors) as ``"stage=outcome; …"``, stages in review order.
+    ``authors`` is ``"; "``-joined; ``cluster_id`` is the record's dedup cluster (named
+    after its canonical record; empty for a record with no duplicate); ``is_canonical`` is
+    ``false`` for a record whose latest deduplication decision says it is a duplicate;
+    ``decisions`` lists the latest outcome per stage (across actors) as
+    ``"stage=outcome; …"``, stages in review order.
     """
     r, s = records.c, sources.c
     query = (
@@ -99,11 +102,20 @@ def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict
     )
     with engine.connect() as conn:
         latest = _latest_per_stage(conn)
+        # Canonical records of clusters: those other records are duplicates of.
+        heads = {
+            stages[Stage.DEDUPLICATION.value][1]
+            for stages in latest.values()
+            if stages.get(Stage.DEDUPLICATION.value, ("", None))[0] == "duplicate"
+        }
         result = conn.execution_options(yield_per=batch_size).execute(query)
         for row in result:
             values = list(row)
             values[6] = "; ".join(loads(values[6])) if values[6] else ""
-            stages = latest.get(values[0])
-            values.append(_cluster(stages) if stages else "")
+            stages = latest.get(values[0]) or {}
+            duplicate = stages.get(Stage.DEDUPLICATION.value, ("", None))[0] == "duplicate"
+            cluster = _cluster(stages) if duplicate else (values[0] if values[0] in heads else "")
+            values.append(cluster)
+            values.append("false" if duplicate else "true")
             values.append(_describe(stages) if stages else "")
             yield dict(zip(EXPORT_COLUMNS, values, strict=True))

@@ -24,6 +24,7 @@ __all__ = [
     "TUPLE_COLUMNS",
     "UTCDateTime",
     "decisions",
+    "links",
     "meta",
     "metadata",
     "records",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a table changes; a store with another version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the links table (deduplication)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -221,4 +222,33 @@ decisions = sa.Table(
     sa.Index(None, "record_id", "stage"),
     sa.Index(None, "cluster_id", "stage"),
     sa.Index(None, "stage"),
+)
+
+
+#: Deduplication decisions about pairs of records (append-only, like decisions): the rule
+#: that decided (or ``human``), its scores, and who decided. The latest link of a pair is
+#: its current state; ``replaces`` names the link a person overruled.
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column(
+        "link_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("record_a", sa.Text, sa.ForeignKey("records.record_id"), nullable=False),
+    sa.Column("record_b", sa.Text, sa.ForeignKey("records.record_id"), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("rule_id", sa.Text, nullable=False),
+    sa.Column("scores", sa.Text),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("params_hash", sa.Text),
+    sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("replaces", sa.BigInteger().with_variant(sa.Integer(), "sqlite")),
+    sa.CheckConstraint("record_a < record_b", name="ordered_pair"),
+    sa.CheckConstraint("outcome IN ('duplicate', 'maybe', 'distinct')", name="link_outcome"),
+    sa.Index(None, "record_a", "record_b"),
+    sa.Index(None, "record_b"),
 )

@@ -29,6 +29,7 @@ from screening.store.importing import (
     SourceSpec,
     open_import,
 )
+from screening.store.links import LinkRow, latest_links_query
 from screening.store.records import (
     RECORD_COLUMNS,
     STATUS_OK,
@@ -37,7 +38,7 @@ from screening.store.records import (
     record_from_row,
 )
 from screening.store.runs import ReviewerInfo, RunInfo
-from screening.store.schema import decisions, records, runs, sources
+from screening.store.schema import decisions, links, records, runs, sources
 
 __all__ = ["ReviewStore", "StoredReject"]
 
@@ -284,6 +285,34 @@ class ReviewStore:
             return [RecordKey(*row) for row in conn.execute(query)]
 
     # -- decisions --------------------------------------------------------------------
+
+    def add_links(self, rows: Iterable[LinkRow]) -> int:
+        """Append deduplication links in one transaction; returns how many were added."""
+        now = utcnow()
+        batch = [row.to_row(now) for row in rows]
+        try:
+            with self._write() as conn, conn.begin():
+                if batch:
+                    conn.execute(links.insert(), batch)
+        except sa.exc.IntegrityError as exc:
+            raise StoreError(f"the store refused a link: {exc.orig}") from exc
+        return len(batch)
+
+    def latest_links(self, *, outcome: str | None = None) -> list[LinkRow]:
+        """The current state of every linked pair (its latest link), oldest first."""
+        query = latest_links_query()
+        with self.engine.connect() as conn:
+            rows = [LinkRow.from_row(row) for row in conn.execute(query).mappings()]
+        return [row for row in rows if outcome is None or row.outcome == outcome]
+
+    def link(self, link_id: int) -> LinkRow:
+        """One link by id; an unknown id raises StoreError."""
+        with self.engine.connect() as conn:
+            query = sa.select(links).where(links.c.link_id == link_id)
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            raise StoreError(f"no link {link_id} in this review")
+        return LinkRow.from_row(row)
 
     def add_decisions(self, rows: Iterable[DecisionRow]) -> int:
         """Append decisions in one transaction; returns how many were added.
