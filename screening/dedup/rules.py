@@ -124,7 +124,7 @@ RULES: tuple[Rule, ...] = (
          "(title translated, truncated or missing)",
          lambda f: f["volume_eq"] & f["page_eq"] & f["journal_ok"] & f["journal_both"]
          & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9)
-         & (f["title_missing"] | f["translated"] | (f["title_tokens"] >= 0.7)
+         & (f["title_missing"] | f["translated"] | (f["title_tokens"] >= 0.8)
             | (f["title_partial"] >= 0.95)), DUPLICATE),
     Rule("abstract_match", "similar title and the same abstract",
          lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.85)

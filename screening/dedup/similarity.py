@@ -67,7 +67,8 @@ def _abbreviates(short: list[str], long: list[str]) -> bool:
         while position < len(long) and not long[position].startswith(word):
             position += 1
         if position == len(long):
-            return index >= 2 and index == len(short) - 1
+            # Only a place or a year: "lond", "berl", "paris", "1985".
+            return index >= 2 and index == len(short) - 1 and (word.isdigit() or len(word) <= 6)
         position += 1
     return bool(short)
 
