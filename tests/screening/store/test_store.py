@@ -534,7 +534,7 @@ def test_export_rows(store: ReviewStore) -> None:
     assert all(tuple(row) == EXPORT_COLUMNS for row in rows)
     assert EXPORT_COLUMNS == (
         "record_id", "source_file", "line", "database", "native_id", "title", "authors",
-        "year", "journal", "doi", "pmid", "status", "cluster_id", "decisions",
+        "year", "journal", "doi", "pmid", "status", "cluster_id", "is_canonical", "decisions",
     )
     assert rows[0] == {
         "record_id": f"{sid}:1",
@@ -550,6 +550,7 @@ def test_export_rows(store: ReviewStore) -> None:
         "pmid": "30000001",
         "status": "ok",
         "cluster_id": "",
+        "is_canonical": "true",
         "decisions": "title_abstract=include; full_text=include",
     }
     assert rows[1]["status"] == "unparseable"
@@ -558,3 +559,4 @@ def test_export_rows(store: ReviewStore) -> None:
     assert (rows[2]["authors"], rows[2]["year"]) == ("", None)
     assert rows[2]["decisions"] == "deduplication=duplicate"
     assert rows[2]["cluster_id"] == "c7"
+    assert rows[2]["is_canonical"] == "false"
