@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/litsieve decisions import $(DEMO) tests/data/decisions/ketamine_decisions.csv
 	$(BIN)/litsieve prisma $(DEMO) --format png --output $(DEMO)/prisma.png
 	$(BIN)/litsieve prisma $(DEMO) --format svg --output $(DEMO)/prisma.svg
+	$(BIN)/litsieve pool tests/data/pooling/ketamine_pain_md.csv --measure MD --method IV \
+		--model random --profile revman5 --output $(DEMO)/pooling
 
 test: $(STAMP)
 	$(BIN)/ruff check screening extraction flows tests benchmarks

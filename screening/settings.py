@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -108,6 +108,9 @@ class ReviewConfig(_Section):
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     criteria: CriteriaSection = CriteriaSection()
     prisma: PrismaSection = PrismaSection()
+    # ``[pooling]`` belongs to the pool flow (flows/pool.py), which validates it strictly;
+    # screening must not import extraction, so the section is passed through as it is.
+    pooling: dict[str, Any] = Field(default_factory=dict)
 
 
 def parse_config(text: str, *, path: str = "<config>") -> ReviewConfig:

@@ -41,3 +41,9 @@ def test_config_errors_name_file_and_key(text: str, message: str) -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_pooling_section_is_passed_through_for_the_pool_flow() -> None:
+    config = parse_config('[review]\nname = "x"\n[pooling.outcomes.pain]\nfile = "p.csv"\n',
+                          path="r.toml")
+    assert config.pooling == {"outcomes": {"pain": {"file": "p.csv"}}}
