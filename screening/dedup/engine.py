@@ -20,7 +20,16 @@ from screening.dedup.normalize import normalize_frame
 from screening.dedup.rules import DUPLICATE, MAYBE, RULES, Rule, apply_rules
 from screening.dedup.similarity import pair_features
 
-__all__ = ["DedupResult", "classify_pair", "compare_pairs", "deduplicate"]
+__all__ = [
+    "DedupResult",
+    "Prepared",
+    "classify_pair",
+    "compare_pairs",
+    "conclude",
+    "deduplicate",
+    "prepare",
+    "split_pairs",
+]
 
 #: The rule id of a pair whose outcome was decided before (by a person, or an earlier run).
 KEPT = "kept"
@@ -56,22 +65,25 @@ def compare_pairs(
     return apply_rules(pair_features(normalized, pairs, workers=workers), rules)
 
 
-def deduplicate(
+@dataclass
+class Prepared:
+    """A frame ready for comparison: its normalised keys, candidate pairs and overrides."""
+
+    normalized: pd.DataFrame
+    pairs: np.ndarray
+    forced: dict[tuple[int, int], str]
+    blocking: BlockingReport
+    seconds: dict[str, float]
+
+
+def prepare(
     frame: pd.DataFrame,
     *,
-    rules: tuple[Rule, ...] = RULES,
-    workers: int = 1,
     new_record_ids: set[str] | None = None,
     overrides: dict[tuple[str, str], str] | None = None,
     max_group: int = 64,
-) -> DedupResult:
-    """Find duplicate records in ``frame`` (a records frame; see screening.columns).
-
-    ``new_record_ids``: compare only pairs involving these records (an incremental run).
-    ``overrides``: outcomes already decided for pairs ``(record_a, record_b)``, by a person
-    or by an earlier run; they replace the rules' outcome (rule ``kept``) and join clusters
-    first. Pairs blocking did not find are added.
-    """
+) -> Prepared:
+    """Normalise and block (the first, in-process step of a run)."""
     C.validate_frame(frame)
     seconds = {}
     started = time.perf_counter()
@@ -92,15 +104,27 @@ def deduplicate(
         extra = np.array(sorted(forced), dtype=np.int64)
         pairs = np.unique(np.concatenate([pairs.astype(np.int64), extra]), axis=0)
     seconds["block"] = time.perf_counter() - started
+    return Prepared(normalized, pairs, forced, report, seconds)
+
+
+def split_pairs(pairs: np.ndarray, chunk_size: int) -> list[np.ndarray]:
+    """Candidate pairs in chunks of about ``chunk_size`` (units of parallel work)."""
+    n_chunks = max(1, -(-len(pairs) // max(chunk_size, 1)))
+    return [chunk for chunk in np.array_split(pairs, n_chunks) if len(chunk)]
+
+
+def conclude(prepared: Prepared, decided: pd.DataFrame) -> DedupResult:
+    """Apply overrides, cluster and name the clusters (the last, in-process step)."""
+    seconds = dict(prepared.seconds)
     started = time.perf_counter()
-    decided = compare_pairs(normalized, pairs, rules=rules, workers=workers)
+    decided = decided.reset_index(drop=True)
+    forced = prepared.forced
     if forced:
         keys = list(zip(decided["i"].tolist(), decided["j"].tolist(), strict=True))
         hit = np.array([key in forced for key in keys], dtype=bool)
         decided.loc[hit, "outcome"] = [forced[key] for key, h in zip(keys, hit, strict=True) if h]
         decided.loc[hit, "rule_id"] = KEPT
-    seconds["compare"] = time.perf_counter() - started
-    started = time.perf_counter()
+    normalized = prepared.normalized
     decided, roots, canonical = cluster_pairs(normalized, decided)
     seconds["cluster"] = time.perf_counter() - started
     ids = normalized[C.RECORD_ID].to_numpy()
@@ -118,7 +142,32 @@ def deduplicate(
     # Name each cluster after its canonical record (stable across runs and readable).
     canonical_of_root = pd.Series(ids[canonical], index=roots[canonical])
     clusters["cluster_id"] = canonical_of_root.reindex(roots).to_numpy()
-    return DedupResult(links, clusters, report, seconds)
+    return DedupResult(links, clusters, prepared.blocking, seconds)
+
+
+def deduplicate(
+    frame: pd.DataFrame,
+    *,
+    rules: tuple[Rule, ...] = RULES,
+    workers: int = 1,
+    new_record_ids: set[str] | None = None,
+    overrides: dict[tuple[str, str], str] | None = None,
+    max_group: int = 64,
+) -> DedupResult:
+    """Find duplicate records in ``frame`` (a records frame; see screening.columns).
+
+    ``new_record_ids``: compare only pairs involving these records (an incremental run).
+    ``overrides``: outcomes already decided for pairs ``(record_a, record_b)``, by a person
+    or by an earlier run; they replace the rules' outcome (rule ``kept``) and join clusters
+    first. Pairs blocking did not find are added. Runs in this process; flows/dedup.py
+    runs the same steps with the comparison spread over a task runner.
+    """
+    prepared = prepare(frame, new_record_ids=new_record_ids, overrides=overrides,
+                       max_group=max_group)
+    started = time.perf_counter()
+    decided = compare_pairs(prepared.normalized, prepared.pairs, rules=rules, workers=workers)
+    prepared.seconds["compare"] = time.perf_counter() - started
+    return conclude(prepared, decided)
 
 
 def classify_pair(record_a: dict, record_b: dict, *, rules: tuple[Rule, ...] = RULES):

@@ -66,9 +66,14 @@ def _new_record_ids(store: ReviewStore) -> set[str] | None:
 
 
 def run_dedup(
-    store: ReviewStore, *, run_id: str, workers: int = 1, full: bool = False
+    store: ReviewStore, *, run_id: str, workers: int = 1, full: bool = False,
+    engine=deduplicate,
 ) -> DedupSummary:
-    """Deduplicate every parsed record of the review and record the result."""
+    """Deduplicate every parsed record of the review and record the result.
+
+    ``engine`` is the function that deduplicates a frame: ``deduplicate`` in this
+    process, or flows/dedup.py's version that spreads the comparison over workers.
+    """
     started = time.perf_counter()
     frame = records_frame(store.iter_records(status="ok"))
     current = {(link.record_a, link.record_b): link for link in store.latest_links()}
@@ -81,7 +86,7 @@ def run_dedup(
     if len(frame) < 2:
         result = None
     else:
-        result = deduplicate(frame, workers=workers, new_record_ids=new_ids, overrides=overrides)
+        result = engine(frame, workers=workers, new_record_ids=new_ids, overrides=overrides)
     new_links = _record_links(store, result, current, overrides, run_id, full or new_ids is None)
     new_decisions = _record_decisions(store, result, run_id)
     clusters = result.clusters if result is not None else None
