@@ -1,0 +1,151 @@
+"""``litsieve simulate`` and ``litsieve rank``: relevance ranking with active learning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from screening.cli.app import app, database_url, err, out
+from screening.review_dir import open_review
+
+__all__: list[str] = []
+
+_LABELS = {"include": 1, "exclude": 0}
+
+
+@app.command("simulate")
+def simulate_command(
+    dataset: Annotated[Path, typer.Argument(
+        help="A labelled CSV: title, abstract, label_included (1 = included).",
+        exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Directory for metrics.json and recall.png.")],
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Simulated screenings.")] = 1,
+    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "logistic",
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Records screened between retrains.")] = 1,
+) -> None:
+    """Simulate screening a labelled dataset in ranked order; report the work saved.
+
+    Each seed starts from one random relevant and one random irrelevant record and screens
+    until every relevant record is found. Writes metrics.json and a recall curve (PNG).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from screening.rank.simulate import simulate
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err, disable=not err.is_terminal, transient=True) as bar:
+        tasks: dict[int, int] = {}
+
+        def progress(index: int, found: int, total: int) -> None:
+            if index not in tasks:
+                tasks[index] = bar.add_task(f"seed {index + 1}/{seeds}: relevant found",
+                                            total=total)
+            bar.update(tasks[index], completed=found)
+
+        summary = simulate(dataset, output, seeds=seeds, model=model, batch_size=batch_size,
+                           progress=progress)
+    run = summary["run"]
+    table = Table(title=f"{dataset.name}: {run['n_records']:,} records, "
+                        f"{run['n_included']} relevant; {run['actor']} "
+                        f"(params {run['params_hash']})")
+    for column in ("seed", "WSS@95", "WSS@100", "recall@10%", "n to 95%", "n to 100%",
+                   "ATD", "stop at", "recall at stop", "ms/step", "seconds"):
+        table.add_column(column, justify="right")
+    rows = [*summary["seeds"], {**summary, "seed": "mean", "ms_per_step": run["ms_per_step"]}]
+    for row in rows:
+        table.add_row(str(row["seed"]), f"{row['wss_95']:.3f}", f"{row['wss_100']:.3f}",
+                      f"{row['recall_at_10pct']:.3f}", f"{row['n_to_95']:g}",
+                      f"{row['n_to_100']:g}", f"{row['atd']:.3f}", f"{row['stop_at']:g}",
+                      f"{row['recall_at_stop']:.3f}", f"{row['ms_per_step']:.1f}",
+                      f"{row['seconds']:.1f}")
+    out.print(table)
+    out.print(f"Wrote {output / 'metrics.json'} and {output / 'recall.png'}")
+
+
+@app.command("rank")
+def rank_command(
+    directory: Annotated[Path, typer.Argument(help="The review directory.")],
+    status: Annotated[bool, typer.Option(
+        "--status", help="Only the screening counts and the stopping estimate.")] = False,
+    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "logistic",
+    top: Annotated[int, typer.Option("--top", min=1, help="Queue entries shown.")] = 10,
+    target: Annotated[float, typer.Option(
+        "--target", min=0.5, max=1.0, help="Recall target of the stopping rule.")] = 0.95,
+) -> None:
+    """Rank the unscreened records from the title/abstract decisions so far.
+
+    Prints the top of the screening queue and whether screening can stop: the
+    hypergeometric test of "recall < target" (Callaghan & Müller-Hansen 2020) and the
+    estimated number of relevant records still unscreened.
+    """
+    import numpy as np
+
+    from screening.rank.features import build_features, record_texts
+    from screening.rank.loop import UNLABELED, NotEnoughLabelsError, rank_unlabeled
+    from screening.rank.rankers import get_ranker
+    from screening.rank.stopping import ranked_stop_test
+
+    get_ranker(model)  # an unknown name fails before any work
+    review_dir = open_review(directory)
+    with review_dir.open_store(database_url()) as store:
+        duplicates = {d.record_id for d in store.latest_record_decisions(stage="deduplication")
+                      if d.outcome == "duplicate"}
+        records = [r for r in store.iter_records(status="ok") if r.record_id not in duplicates]
+        decisions = [d for d in store.latest_record_decisions(stage="title_abstract")
+                     if d.record_id not in duplicates]
+        row_of = {r.record_id: i for i, r in enumerate(records)}
+        labels = np.full(len(records), UNLABELED, dtype=np.int64)
+        maybe = np.zeros(len(records), dtype=bool)
+        for decision in decisions:
+            row = row_of.get(decision.record_id)
+            if row is None:
+                continue
+            if decision.outcome in _LABELS:
+                labels[row] = _LABELS[str(decision.outcome)]
+            elif decision.outcome == "maybe":
+                maybe[row] = True
+        timed = sorted((d for d in decisions if d.outcome in _LABELS and d.record_id in row_of),
+                       key=lambda d: (d.decided_at, d.decision_id or 0))
+        n_in, n_out = int((labels == 1).sum()), int((labels == 0).sum())
+        n_left = int(((labels == UNLABELED) & ~maybe).sum())
+        out.print(f"{len(records):,} records to screen ({len(duplicates):,} duplicates left "
+                  f"out): {n_in} included, {n_out} excluded, {int(maybe.sum())} maybe, "
+                  f"{n_left:,} not screened")
+        if not status:
+            if n_in < 1 or n_out < 1:
+                raise NotEnoughLabelsError(
+                    f"ranking needs at least one included and one excluded record at "
+                    f"title_abstract; got {n_in} included and {n_out} excluded "
+                    f"(import decisions with: litsieve decisions import {directory} FILE.csv)")
+            texts = record_texts([r.title for r in records], [r.abstract for r in records])
+            features = build_features(texts)
+            run_id = store.begin_run("rank", {"model": model})
+            ranking = rank_unlabeled(features.X, np.where(maybe, 0, labels), model=model,
+                                     feature_settings=features.settings)
+            queue = [row for row in ranking.order if not maybe[row]]
+            store.finish_run(run_id, "ok", {"actor": ranking.actor,
+                                            "params_hash": ranking.params_hash,
+                                            "ranked": len(queue)})
+            score = dict(zip(ranking.order.tolist(), ranking.scores.tolist(), strict=True))
+            table = Table(title=f"Screening queue: {ranking.actor} (params "
+                                f"{ranking.params_hash}), {ranking.seconds * 1000:.0f} ms")
+            for column, justify in (("rank", "right"), ("record_id", "left"),
+                                    ("score", "right"), ("title", "left")):
+                table.add_column(column, justify=justify, overflow="fold")
+            for place, row in enumerate(queue[:top], 1):
+                table.add_row(str(place), records[row].record_id, f"{score[row]:.3f}",
+                              records[row].title or "")
+            out.print(table)
+        screened = [_LABELS[str(d.outcome)] for d in timed]
+        test = ranked_stop_test(screened, len(records), target=target)
+        verdict = "stop" if test.stop else "continue screening"
+        out.print(
+            f"Stopping rule (hypergeometric, recall target {target:.0%}, 95% confidence): "
+            f"p = {test.p_value:.3g}: {verdict}. Relevant records still unscreened: about "
+            f"{test.remaining:.1f} (95% interval {test.remaining_low}-{test.remaining_high}), "
+            f"from the last {test.n_sample} screened ({test.k_sample} relevant)")

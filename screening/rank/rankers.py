@@ -1,0 +1,241 @@
+"""Rankers: scikit-learn classifiers that score records for relevance.
+
+Each follows the estimator contract (keyword params stored unchanged in ``__init__``,
+``fit`` returns self, fitted attributes end in ``_``, ``random_state``) and is registered
+by name with :func:`register`. All are binary (include = the second of ``classes_``) and
+balance the classes, since included records are rare. ``decision_function`` gives the
+ranking score (higher = more likely relevant); ``logistic``, ``nb`` and ``ensemble`` also
+give ``predict_proba``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
+from sklearn.utils import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from screening.errors import RegistryError
+
+__all__ = [
+    "ComplementNBRanker",
+    "EnsembleRanker",
+    "LinearSVMRanker",
+    "LogisticRanker",
+    "available_rankers",
+    "get_ranker",
+    "params_hash",
+    "ranker_version",
+    "register",
+    "relevance_scores",
+]
+
+_RANKERS: dict[str, type[BaseEstimator]] = {}
+
+
+def register(name: str) -> Callable[[type[BaseEstimator]], type[BaseEstimator]]:
+    """Class decorator adding a ranker to the registry under ``name``."""
+
+    def decorate(cls: type[BaseEstimator]) -> type[BaseEstimator]:
+        if name in _RANKERS and _RANKERS[name] is not cls:
+            raise RegistryError(f"Ranker {name!r} is registered twice")
+        _RANKERS[name] = cls
+        return cls
+
+    return decorate
+
+
+def available_rankers() -> list[str]:
+    """Names of every registered ranker, sorted."""
+    return sorted(_RANKERS)
+
+
+def get_ranker(name: str, **params: Any) -> BaseEstimator:
+    """A new, unfitted ranker by name; an unknown name lists the available ones."""
+    if name not in _RANKERS:
+        raise RegistryError(
+            f"Unknown ranker {name!r}. Available: {', '.join(available_rankers())}")
+    return _RANKERS[name](**params)
+
+
+def ranker_version() -> str:
+    """The litsieve version that ranks (the ``@<version>`` of a ``model:`` actor)."""
+    try:
+        return version("litsieve")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def params_hash(estimator: BaseEstimator, extra: dict[str, Any] | None = None) -> str:
+    """A short, stable hash of a ranker's class, params and (optionally) feature settings."""
+    payload = {"class": type(estimator).__name__,
+               "params": estimator.get_params(deep=False), "extra": extra or {}}
+    text = json.dumps(payload, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def relevance_scores(estimator: BaseEstimator, X: Any) -> np.ndarray:
+    """One score per row, higher = more likely relevant."""
+    return np.asarray(estimator.decision_function(X), dtype=np.float64).ravel()
+
+
+class _BinaryRanker(ClassifierMixin, BaseEstimator):
+    """Shared validation: sparse or dense X, exactly two classes."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _validate_fit(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_ = unique_labels(y)
+        if len(self.classes_) != 2:
+            raise ValueError(
+                f"Only binary classification is supported. {type(self).__name__} needs samples "
+                f"of exactly 2 classes (include and exclude); got {len(self.classes_)} "
+                f"class(es): {list(self.classes_)}")
+        return X, (y == self.classes_[1]).astype(np.int64)
+
+    def _validate_predict(self, X: Any) -> Any:
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+
+    def predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+
+def _proba(p1: np.ndarray) -> np.ndarray:
+    return np.column_stack([1.0 - p1, p1])
+
+
+@register("logistic")
+class LogisticRanker(_BinaryRanker):
+    """L2 logistic regression (liblinear), classes balanced."""
+
+    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced",
+                 max_iter: int = 1000, random_state: int | None = None) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> LogisticRanker:
+        X, y01 = self._validate_fit(X, y)
+        self.model_ = LogisticRegression(C=self.C, class_weight=self.class_weight,
+                                         solver="liblinear", max_iter=self.max_iter,
+                                         random_state=self.random_state).fit(X, y01)
+        self.n_iter_ = self.model_.n_iter_
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        X = self._validate_predict(X)
+        return self.model_.decision_function(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return _proba(expit(self.decision_function(X)))
+
+
+@register("svm")
+class LinearSVMRanker(_BinaryRanker):
+    """Linear support vector machine (liblinear), classes balanced; no probabilities."""
+
+    def __init__(self, C: float = 0.5, class_weight: str | None = "balanced",
+                 max_iter: int = 2000, random_state: int | None = None) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any) -> LinearSVMRanker:
+        X, y01 = self._validate_fit(X, y)
+        self.model_ = LinearSVC(C=self.C, class_weight=self.class_weight,
+                                max_iter=self.max_iter, random_state=self.random_state
+                                ).fit(X, y01)
+        self.n_iter_ = self.model_.n_iter_
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        X = self._validate_predict(X)
+        return self.model_.decision_function(X)
+
+
+@register("nb")
+class ComplementNBRanker(_BinaryRanker):
+    """Complement naive Bayes on non-negative features (TF-IDF), classes balanced by
+    sample weights. Deterministic; ``random_state`` is accepted for a uniform interface."""
+
+    def __init__(self, alpha: float = 1.0, balanced: bool = True,
+                 random_state: int | None = None) -> None:
+        self.alpha = alpha
+        self.balanced = balanced
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def fit(self, X: Any, y: Any) -> ComplementNBRanker:
+        X, y01 = self._validate_fit(X, y)
+        weights = compute_sample_weight("balanced", y01) if self.balanced else None
+        self.model_ = ComplementNB(alpha=self.alpha).fit(X, y01, sample_weight=weights)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        X = self._validate_predict(X)
+        return self.model_.predict_proba(X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        X = self._validate_predict(X)
+        log_proba = self.model_.predict_log_proba(X)
+        return log_proba[:, 1] - log_proba[:, 0]
+
+
+@register("ensemble")
+class EnsembleRanker(_BinaryRanker):
+    """Mean probability of logistic regression, complement naive Bayes and a linear SVM
+    (its margin squashed by a logistic function); the score is the logit of the mean."""
+
+    def __init__(self, C: float = 1.0, alpha: float = 1.0,
+                 random_state: int | None = None) -> None:
+        self.C = C
+        self.alpha = alpha
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def fit(self, X: Any, y: Any) -> EnsembleRanker:
+        X, _ = self._validate_fit(X, y)
+        self.estimators_ = [
+            LogisticRanker(C=self.C, random_state=self.random_state).fit(X, y),
+            ComplementNBRanker(alpha=self.alpha, random_state=self.random_state).fit(X, y),
+            LinearSVMRanker(C=self.C / 2, random_state=self.random_state).fit(X, y),
+        ]
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        X = self._validate_predict(X)
+        p1 = np.mean([expit(e.decision_function(X)) for e in self.estimators_], axis=0)
+        return _proba(p1)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        p1 = np.clip(self.predict_proba(X)[:, 1], 1e-12, 1 - 1e-12)
+        return logit(p1)
