@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from screening.errors import ReviewError
+from screening.errors import Problem, ReviewError
 from screening.model import Record
 from screening.readers import Reject, get_reader
 
@@ -39,9 +39,8 @@ class DuplicateIds:
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], int] = {}
 
-    def check(self, record: Record):
-        from screening.errors import Problem
-
+    def check(self, record: Record) -> Problem | None:
+        """A Problem when ``record`` repeats an id seen earlier in the file."""
         for kind, value in (("native_id", record.native_id), ("pmid", record.pmid)):
             if not value:
                 continue
