@@ -6,11 +6,20 @@ so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from screening.errors import ConfigError
 
@@ -18,6 +27,7 @@ __all__ = [
     "CriteriaSection",
     "ImportSection",
     "PrismaSection",
+    "PubmedSection",
     "ReviewConfig",
     "ReviewSection",
     "SourceKind",
@@ -99,6 +109,53 @@ class PrismaSection(_Section):
         return self
 
 
+#: NCBI's E-utilities base URL (the same as ``screening.eutils.DEFAULT_BASE_URL``; not
+#: imported from there so that loading a config does not import ``requests``).
+EUTILS_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+_NCBI_DATE = re.compile(r"^\d{4}/\d{2}/\d{2}$")
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?LW#]+$")
+
+
+class PubmedSection(_Section):
+    """``[pubmed]``: the saved PubMed search that ``litsieve update`` / ``serve`` repeats.
+
+    Each update searches ``query`` for records whose ``datetype`` date (Entrez date by
+    default: when the record entered PubMed) lies after the previous update, from
+    ``start`` (YYYY/MM/DD) on the first run. ``email`` and ``api_key`` may instead come
+    from the environment (NCBI_EMAIL, NCBI_API_KEY); ``base_url`` may be overridden by
+    LITSIEVE_EUTILS_URL. ``schedule`` is a cron expression for ``litsieve serve``.
+    """
+
+    query: str = Field(min_length=1)
+    tool: str = "litsieve"
+    email: str | None = None
+    api_key: str | None = None
+    base_url: str = EUTILS_BASE_URL
+    datetype: Literal["edat", "pdat", "mdat"] = "edat"
+    start: str
+    schedule: str = "0 6 * * 1"
+
+    @field_validator("start")
+    @classmethod
+    def _start_is_a_date(cls, value: str) -> str:
+        if not _NCBI_DATE.match(value):
+            raise ValueError("start must be a date YYYY/MM/DD")
+        datetime.strptime(value, "%Y/%m/%d")  # raises ValueError on 2024/02/30
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_cron(cls, value: str) -> str:
+        parts = value.split()
+        if len(parts) not in (5, 6) or not all(_CRON_FIELD.match(p) for p in parts):
+            raise ValueError("schedule must be a cron expression of 5 fields, e.g. '0 6 * * 1'")
+        return value
+
+    @property
+    def start_date(self) -> date:
+        return datetime.strptime(self.start, "%Y/%m/%d").date()
+
+
 class ReviewConfig(_Section):
     """A whole review protocol file."""
 
@@ -108,6 +165,7 @@ class ReviewConfig(_Section):
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     criteria: CriteriaSection = CriteriaSection()
     prisma: PrismaSection = PrismaSection()
+    pubmed: PubmedSection | None = None
     # ``[pooling]`` belongs to the pool flow (flows/pool.py), which validates it strictly;
     # screening must not import extraction, so the section is passed through as it is.
     pooling: dict[str, Any] = Field(default_factory=dict)

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from screening.cli import dedup, prisma, rank, records  # noqa: F401  (register their commands)
+from screening.cli import dedup, prisma, rank, records, update  # noqa: F401  (register their commands)
 from screening.cli.app import app, err
 from screening.errors import ReviewError
 

@@ -47,3 +47,29 @@ def test_pooling_section_is_passed_through_for_the_pool_flow() -> None:
     config = parse_config('[review]\nname = "x"\n[pooling.outcomes.pain]\nfile = "p.csv"\n',
                           path="r.toml")
     assert config.pooling == {"outcomes": {"pain": {"file": "p.csv"}}}
+
+
+def test_pubmed_section_defaults_and_checks() -> None:
+    from screening.eutils import DEFAULT_BASE_URL
+
+    config = parse_config('[review]\nname = "x"\n[pubmed]\nquery = "ketamine[tiab]"\n'
+                          'start = "2024/01/01"\n', path="r.toml")
+    pubmed = config.pubmed
+    assert pubmed is not None
+    assert (pubmed.tool, pubmed.email, pubmed.api_key, pubmed.datetype, pubmed.schedule) == (
+        "litsieve", None, None, "edat", "0 6 * * 1")
+    assert pubmed.base_url == DEFAULT_BASE_URL
+    assert str(pubmed.start_date) == "2024-01-01"
+    assert parse_config('[review]\nname = "x"\n', path="r.toml").pubmed is None
+    for bad, message in [
+        ('start = "2024-01-01"', "r.toml: pubmed.start: Value error, start must be a date "
+                                 "YYYY/MM/DD (got '2024-01-01')"),
+        ('start = "2024/01/01"\nschedule = "weekly"',
+         "r.toml: pubmed.schedule: Value error, schedule must be a cron expression"),
+        ('start = "2024/01/01"\ndatetype = "pubdate"', "r.toml: pubmed.datetype: Input should "
+                                                       "be 'edat', 'pdat' or 'mdat'"),
+        ('start = "2024/01/01"\nemial = "a@b.org"', "r.toml: pubmed.emial: unknown key"),
+    ]:
+        with pytest.raises(ConfigError) as info:
+            parse_config(f'[review]\nname = "x"\n[pubmed]\nquery = "q"\n{bad}\n', path="r.toml")
+        assert message in str(info.value)
