@@ -53,6 +53,12 @@ def _no_container_conflict(f: pd.DataFrame) -> pd.Series:
     return ~_container_conflict(f) & f["journal_ok"]
 
 
+def _contained_title(f: pd.DataFrame) -> pd.Series:
+    # One title inside the other (a bilingual title, a subtitle dropped); for short titles
+    # a partial match means little ("pets for the ..."), so six words at least.
+    return (f["title_partial"] >= 0.95) & (f["title_words"] >= 6)
+
+
 def _years_close(f: pd.DataFrame) -> pd.Series:
     return f["year_diff"] <= 1  # -1 (a year missing) counts as close
 
@@ -125,7 +131,7 @@ RULES: tuple[Rule, ...] = (
          lambda f: f["volume_eq"] & f["page_eq"] & f["journal_ok"] & f["journal_both"]
          & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9)
          & (f["title_missing"] | f["translated"] | (f["title_tokens"] >= 0.8)
-            | (f["title_partial"] >= 0.95)), DUPLICATE),
+            | _contained_title(f)), DUPLICATE),
     Rule("abstract_match", "similar title and the same abstract",
          lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.85)
          & _authors_agree(f, 0.7) & _years_close(f) & _no_container_conflict(f), DUPLICATE),

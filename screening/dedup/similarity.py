@@ -124,7 +124,9 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
         for a, b in zip(left["n_journal"], right["n_journal"], strict=True)
     ]
     out["journal_both"] = (left["n_journal"] != "") & (right["n_journal"] != "")
-    out["translated"] = left["n_translated"] | right["n_translated"]
+    # One title translated, the other in the original language: titles cannot agree. (Two
+    # translations of one article usually do agree, so they get no such allowance.)
+    out["translated"] = left["n_translated"] != right["n_translated"]
     out["kind_conflict"] = left["n_kind"] != right["n_kind"]
     out["notice_conflict"] = out["kind_conflict"] & (
         (left["n_kind"] == "notice") | (right["n_kind"] == "notice")
