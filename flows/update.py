@@ -39,6 +39,7 @@ from screening.update import (
     run_update,
     update_counts,
     write_report,
+    write_update_diagram,
 )
 
 __all__ = ["deployment_options", "serve_updates", "update_review"]
@@ -62,6 +63,10 @@ def _as_task(name: str, function: Any, *args: Any, **kwargs: Any) -> Any:
     return runner(*args, **kwargs)
 
 
+draw_diagram_task = task(write_update_diagram, name="draw PRISMA diagram",
+                         cache_policy=NO_CACHE)
+
+
 @flow(name="pubmed-update")
 def update_review(review_dir: str, *, today: date | None = None, base_url: str | None = None,
                   database_url: str | None = None) -> list[dict]:
@@ -81,10 +86,12 @@ def update_review(review_dir: str, *, today: date | None = None, base_url: str |
         results = run_update(store, review.path / UPDATES_DIR, client, query=settings.query,
                              start=settings.start, today=today or date.today(),
                              datetype=settings.datetype, step=_as_task)
+        diagrams = [draw_diagram_task(store, review.config, review.path / UPDATES_DIR,
+                                      result.window) for result in results]
     if not results:
         logger.info("%s is up to date: nothing to search", review_dir)
     out = []
-    for result in results:
+    for result, diagram in zip(results, diagrams, strict=True):
         counts = result.counts
         logger.info(
             "PubMed %s%s: %d found, %d imported, %d already in the review, %d new to screen "
@@ -93,7 +100,7 @@ def update_review(review_dir: str, *, today: date | None = None, base_url: str |
             counts.duplicates, counts.new_in_queue, counts.queue, result.report)
         out.append({"mindate": result.window.mindate.isoformat(),
                     "maxdate": result.window.maxdate.isoformat(), "run_id": result.run_id,
-                    **asdict(counts)})
+                    "prisma": str(diagram), **asdict(counts)})
     return out
 
 

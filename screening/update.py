@@ -56,6 +56,7 @@ __all__ = [
     "run_update",
     "update_counts",
     "write_report",
+    "write_update_diagram",
 ]
 
 UPDATES_DIR = "updates"
@@ -327,6 +328,30 @@ def write_report(updates_dir: Path, window: Window, counts: UpdateCounts, *, que
         part.write_text(body, encoding="utf-8")
         part.replace(target)
     return stem.with_suffix(".md")
+
+
+def write_update_diagram(store: ReviewStore, config, updates_dir: Path, window: Window) -> Path:
+    """Draw the review's PRISMA 2020 diagram after an update: ``prisma-<maxdate>.png``.
+
+    ``config`` is the review's ReviewConfig: with ``[prisma] previous_studies`` and
+    ``previous_reports`` this is the updated-review template. New records still wait for
+    screening, so the counts cannot add up yet: the diagram is marked as a draft.
+    """
+    from screening.prisma import prisma_counts, write_diagram
+
+    counts = prisma_counts(
+        store,
+        source_kinds=config.prisma.source_kinds,
+        previous_studies=config.prisma.previous_studies,
+        previous_reports=config.prisma.previous_reports,
+        reason_labels=config.criteria.reasons,
+    )
+    target = Path(updates_dir) / f"prisma-{window.maxdate.isoformat()}.png"
+    part = target.with_name(target.name + ".part")
+    with open(part, "wb") as handle:
+        write_diagram(counts, handle, format="png", draft=True)
+    part.replace(target)
+    return target
 
 
 # -- one update -----------------------------------------------------------------------

@@ -46,7 +46,13 @@ def update_command(
     LITSIEVE_EUTILS_URL; email and api_key may come from NCBI_EMAIL and NCBI_API_KEY.
     Writes DIR/updates/pubmed-<from>-<to>.nbib and report-<to>.md; prints the counts.
     """
-    from screening.update import UPDATES_DIR, make_client, pubmed_settings, run_update
+    from screening.update import (
+        UPDATES_DIR,
+        make_client,
+        pubmed_settings,
+        run_update,
+        write_update_diagram,
+    )
 
     last_day = _parse_day(today)
     review = open_review(directory)
@@ -64,13 +70,16 @@ def update_command(
             results = run_update(store, review.path / UPDATES_DIR, client,
                                  query=settings.query, start=settings.start, today=last_day,
                                  datetype=settings.datetype, step=step)
+            diagrams = [write_update_diagram(store, review.config, review.path / UPDATES_DIR,
+                                             result.window) for result in results]
     if not results:
         searched = (last_day - timedelta(days=1)).strftime("%Y-%m-%d")  # windows end yesterday
         out.print(f"{directory} is up to date: PubMed was searched up to {searched}")
-    for result in results:
+    for result, diagram in zip(results, diagrams, strict=True):
         c = result.counts
         resumed = " (resumed: finishing an interrupted update)" if result.window.resumed else ""
         out.print(
             f"PubMed {result.window.label}{resumed}: {c.hits:,} found, {c.imported:,} "
             f"imported, {c.duplicates:,} already in the review, {c.new_in_queue:,} new to "
-            f"screen ({c.queue:,} waiting in all). Report: {result.report}")
+            f"screen ({c.queue:,} waiting in all). Report: {result.report}; "
+            f"PRISMA diagram: {diagram}")

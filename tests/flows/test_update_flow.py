@@ -23,6 +23,8 @@ def test_update_review_flow_end_to_end(tmp_path, monkeypatch) -> None:
         [result] = update_review(str(directory), today=FIRST_DAY, base_url=server.base_url)
         assert (result["mindate"], result["maxdate"]) == ("2024-01-01", "2024-03-30")
         assert (result["hits"], result["imported"], result["new_in_queue"]) == (60, 60, 60)
+        assert result["prisma"].endswith("prisma-2024-03-30.png")
+        assert Path(result["prisma"]).stat().st_size > 10_000
         assert update_review(str(directory), today=FIRST_DAY, base_url=server.base_url) == []
     with open_review(directory).open_store() as store:
         assert queue_size(store) == 60

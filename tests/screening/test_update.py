@@ -349,6 +349,9 @@ def test_cli_update_prints_the_counts(tmp_path, server, monkeypatch, capsys) -> 
     printed = " ".join(capsys.readouterr().out.split())
     assert "PubMed 2024/01/01-2024/03/30: 60 found, 60 imported, 0 already in the review, " \
            "60 new to screen (60 waiting in all)" in printed
+    diagram = directory / "updates" / "prisma-2024-03-30.png"
+    assert f"PRISMA diagram: {diagram}" in printed
+    assert diagram.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the draft diagram, drawn
     assert main(["update", str(directory), "--today", "2024-03-31"]) == 0
     assert "is up to date: PubMed was searched up to 2024-03-30" in capsys.readouterr().out
     assert main(["update", str(directory), "--today", "31/03/2024"]) == 2
