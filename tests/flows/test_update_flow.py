@@ -49,3 +49,25 @@ def test_serve_comes_from_the_flows_plugin_and_checks_the_config(tmp_path: Path,
     capsys.readouterr()
     assert main(["serve", str(review)]) == 1
     assert "[pubmed]" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_two_scheduled_runs_grow_the_queue_by_the_new_studies_only(tmp_path, monkeypatch) -> None:
+    """Second run: 50 new PubMed records, 10 of them already in the review (imported from
+    Embase in between): the queue grows by exactly 40."""
+    from flows.update import update_review
+    from tests.screening.test_update import SECOND_DAY, grow, import_embase
+
+    monkeypatch.delenv("LITSIEVE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LITSIEVE_EUTILS_URL", raising=False)
+    with FakeEutils(INITIAL, rate_limit=False) as server:
+        directory = make_review(tmp_path)
+        update_review(str(directory), today=FIRST_DAY, base_url=server.base_url)
+        import_embase(directory)
+        with open_review(directory).open_store() as store:
+            before = queue_size(store)
+        grow(server)
+        [second] = update_review(str(directory), today=SECOND_DAY, base_url=server.base_url)
+    assert (second["hits"], second["duplicates"], second["new_in_queue"]) == (50, 10, 40)
+    with open_review(directory).open_store() as store:
+        assert queue_size(store) == before + 40
