@@ -72,7 +72,8 @@ def run_asreview(path: Path, summary: dict) -> dict:
             started = time.perf_counter()
             subprocess.run([str(exe), "simulate", str(path), "-o", str(project),
                             "--prior-idx", *map(str, seed["priors"]),
-                            "--seed", str(seed["seed"])], check=True, capture_output=True)
+                            "--seed", str(seed["seed"])], check=True, capture_output=True,
+                           cwd=tmp)  # ASReview writes a cache file into its working directory
             seconds = time.perf_counter() - started
             order = _asreview_order(project)
         labels = y[np.asarray(order, dtype=np.int64)]
