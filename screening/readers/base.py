@@ -23,6 +23,7 @@ from screening.readers import fields as F
 from screening.readers.textio import read_head
 
 __all__ = [
+    "EMPTY_FILE",
     "Head",
     "ReadResult",
     "Reader",
@@ -30,6 +31,7 @@ __all__ = [
     "available_readers",
     "build_record",
     "detect_format",
+    "empty_file",
     "get_reader",
     "register",
 ]
@@ -44,6 +46,15 @@ class Reject:
     line_end: int
     raw_text: str
     problems: tuple[Problem, ...]
+
+
+#: What every reader says of a file that holds nothing (or only blank lines).
+EMPTY_FILE = "no records: the file is empty"
+
+
+def empty_file(path: str) -> Reject:
+    """The one Reject a reader yields for a file without any content."""
+    return Reject(path, 1, 1, "", (Problem(path, 1, "file", EMPTY_FILE),))
 
 
 @dataclass(frozen=True, slots=True)

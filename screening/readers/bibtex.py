@@ -21,8 +21,8 @@ from urllib.parse import unquote
 from screening.errors import Problem
 from screening.model import Record, SourceRef
 from screening.readers import fields as F
-from screening.readers.base import Head, Reader, Reject, build_record, register
-from screening.readers.textio import bad_bytes, iter_chunks
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
+from screening.readers.textio import encoding_problem, iter_chunks
 
 __all__ = ["BibtexReader", "EntryError", "latex_to_text", "parse_entry"]
 
@@ -405,10 +405,9 @@ class BibtexReader(Reader):
                 continue
             ordinal += 1
             problems = []
-            found = bad_bytes(text)
-            if found is not None:
-                problems.append(Problem(name, first + found[0], "encoding",
-                                        f"bytes that are not valid {encoding}", found[1]))
+            problem = encoding_problem(name, text, first, encoding)
+            if problem is not None:
+                problems.append(problem)
             if not problems:
                 source = SourceRef(name, first, last, database, self.name, ordinal)
                 record, problems = bibtex_record(entry_type, key, fields, source)
@@ -417,8 +416,7 @@ class BibtexReader(Reader):
                     continue
             yield Reject(name, first, last, text, tuple(problems))
         if not seen_any:
-            yield Reject(name, 1, 1, "",
-                         (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield empty_file(name)
         elif entries == 0:
             yield Reject(name, 1, 1, "", (Problem(
                 name, 1, "file", "no records: the file holds no entries, only comments"),))

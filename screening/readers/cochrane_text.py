@@ -18,8 +18,8 @@ from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, build_record, register
-from screening.readers.textio import bad_bytes, iter_blocks, iter_chunks
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
+from screening.readers.textio import encoding_problem, iter_blocks, iter_chunks
 
 __all__ = ["CochraneTextReader", "cochrane_record", "parse_cochrane_block"]
 
@@ -163,10 +163,9 @@ class CochraneTextReader(Reader):
                 Problem(name, first + 1 + offset, "line", "not a Cochrane tag line", value)
                 for offset, value in stray
             ]
-            found = bad_bytes(text)
-            if found is not None:
-                problems.append(Problem(name, block.line_start + found[0], "encoding",
-                                        f"bytes that are not valid {encoding}", found[1]))
+            problem = encoding_problem(name, text, block.line_start, encoding)
+            if problem is not None:
+                problems.append(problem)
             if "ID" not in raw:
                 problems.append(Problem(name, first, "ID", "record has no ID line", head.strip()))
             pending = (first, last, text, raw, problems)
@@ -179,8 +178,7 @@ class CochraneTextReader(Reader):
                     f"Record #{number} of {total}"))
             yield self._finish(name, database, ordinal, *pending)
         elif not seen_any:
-            yield Reject(name, 1, 1, "",
-                         (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield empty_file(name)
 
     @staticmethod
     def _check_header(

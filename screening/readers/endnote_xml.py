@@ -21,7 +21,7 @@ from lxml import etree
 from screening.errors import Problem
 from screening.model import Record, SourceRef
 from screening.readers import fields as F
-from screening.readers.base import Head, Reader, Reject, build_record, register
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
 from screening.readers.pubmed_xml import flatten, is_empty, iter_xml, rest_of_file, xml_problem
 
 __all__ = ["EndnoteXmlReader", "endnote_database", "endnote_record"]
@@ -136,8 +136,7 @@ class EndnoteXmlReader(Reader):
     ) -> Iterator[Record | Reject]:
         name = str(path)
         if is_empty(path):
-            yield Reject(name, 1, 1, "",
-                         (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield empty_file(name)
             return
         xml_encoding = None if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
         ordinal = 0

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, build_record, register
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
 from screening.readers.medline_split import medline_records
-from screening.readers.textio import CHUNK_CHARS, bad_bytes, iter_chunks
+from screening.readers.textio import CHUNK_CHARS, encoding_problem, iter_chunks
 
 __all__ = ["MedlineReader", "iter_medline_records", "stray_lines"]
 
@@ -159,12 +159,9 @@ class MedlineReader(Reader):
                     match = _TAG_LINE.match(line)
                     if match:
                         tags.setdefault(match.group(1), []).append(line[6:].strip())
-            found = bad_bytes(text)
-            if found is not None:
-                problems.append(
-                    Problem(name, line_start + found[0], "encoding",
-                            f"bytes that are not valid {encoding}", found[1])
-                )
+            problem = encoding_problem(name, text, line_start, encoding)
+            if problem is not None:
+                problems.append(problem)
             if "PMID" not in tags and "PMC" not in tags:
                 problems.append(
                     Problem(name, line_start, "PMID",
@@ -175,8 +172,7 @@ class MedlineReader(Reader):
         if pending is not None:
             yield self._finish(name, db, ordinal, *pending, last=True)
         else:
-            empty = Problem(name, 1, "file", "no records: the file is empty")
-            yield Reject(name, 1, 1, "", (empty,))
+            yield empty_file(name)
 
     def _finish(
         self,

@@ -19,8 +19,8 @@ from pathlib import Path
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
 from screening.readers import fields as F
-from screening.readers.base import Head, Reader, Reject, build_record, register
-from screening.readers.textio import bad_bytes, iter_blocks, iter_chunks
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
+from screening.readers.textio import encoding_problem, iter_blocks, iter_chunks
 
 __all__ = ["OvidTaggedReader", "ovid_record", "parse_ovid_block", "parse_source"]
 
@@ -214,10 +214,9 @@ class OvidTaggedReader(Reader):
                 Problem(name, first + 1 + offset, "line", "not an Ovid tag line", value)
                 for offset, value in stray
             ]
-            found = bad_bytes(text)
-            if found is not None:
-                problems.append(Problem(name, block.line_start + found[0], "encoding",
-                                        f"bytes that are not valid {encoding}", found[1]))
+            problem = encoding_problem(name, text, block.line_start, encoding)
+            if problem is not None:
+                problems.append(problem)
             if not raw:
                 problems.append(Problem(name, first, "record", "record has no tag lines",
                                         head.strip()))
@@ -236,5 +235,4 @@ class OvidTaggedReader(Reader):
                     continue
             yield Reject(name, first, last, text, tuple(problems))
         if not seen_any:
-            yield Reject(name, 1, 1, "",
-                         (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield empty_file(name)

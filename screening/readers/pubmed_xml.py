@@ -20,7 +20,7 @@ from lxml import etree
 
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, build_record, register
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
 from screening.readers.textio import iter_chunks, read_head
 
 __all__ = ["PubmedXmlReader", "end_line", "flatten", "iter_xml", "pubmed_record", "xml_problem"]
@@ -447,8 +447,7 @@ class PubmedXmlReader(Reader):
     ) -> Iterator[Record | Reject]:
         name = str(path)
         if is_empty(path):
-            yield Reject(name, 1, 1, "",
-                         (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield empty_file(name)
             return
         db = database or self.database
         xml_encoding = None if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from screening.errors import Problem
 from screening.model import Record, SourceRef
-from screening.readers.base import Head, Reader, Reject, register
+from screening.readers.base import EMPTY_FILE, Head, Reader, Reject, register
 from screening.readers.ris_fields import detect_database, ris_record
 from screening.readers.tagged import SPEEDUPS, group_tag_lines
-from screening.readers.textio import Block, bad_bytes, iter_blocks, iter_chunks
+from screening.readers.textio import Block, bad_bytes, encoding_problem, iter_blocks, iter_chunks
 
 __all__ = ["MULTI_VALUED", "RisReader", "parse_ris_body"]
 
@@ -220,12 +220,11 @@ class RisReader(Reader):
                 yield from rejects
             ordinal += 1
             problems: list[Problem] | None = None
-            found = bad_bytes(text)
-            if found is not None:
-                found = bad_bytes(text[ty:]) if ty else found
-            if found is not None:
-                problems = [Problem(name, ty_line + found[0], "encoding",
-                                    f"bytes that are not valid {encoding}", found[1])]
+            # Checked on the whole block first (no copy when clean); bad bytes in the
+            # preamble before TY were reported with it.
+            if bad_bytes(text) is not None:
+                problem = encoding_problem(name, text[ty:], ty_line, encoding)
+                problems = [problem] if problem is not None else None
             raw = parse_ris_body(text, ty)
             if block.terminated:
                 pending = _Pending(ty_line, block.line_end + 1, text, ty, "ER  -\n", raw,
@@ -241,7 +240,7 @@ class RisReader(Reader):
         if pending is not None:
             yield finish(name, database, pending)
         elif not produced:
-            message = "no records: the file is empty" if empty else (
+            message = EMPTY_FILE if empty else (
                 "no records: the file has no RIS record (no TY line)"
             )
             yield Reject(name, 1, 1, "", (Problem(name, 1, "file", message),))
@@ -279,12 +278,9 @@ class RisReader(Reader):
                         f"the record from line {ty_line} has no ER line before this TY line",
                         _first_line(text[nxt:]))
             ]
-            found = bad_bytes(piece)
-            if found is not None:
-                problems.append(
-                    Problem(name, ty_line + found[0], "encoding",
-                            f"bytes that are not valid {encoding}", found[1])
-                )
+            problem = encoding_problem(name, piece, ty_line, encoding)
+            if problem is not None:
+                problems.append(problem)
             last_line = ty_line + piece.rstrip().count("\n")  # blank lines are not its
             rejects.append(Reject(name, ty_line, last_line, piece, tuple(problems)))
             ty, ty_line = nxt, next_line
@@ -298,12 +294,9 @@ class RisReader(Reader):
             Problem(name, first, "TY", "record has no TY line (a record starts with TY)",
                     _first_line(text))
         ]
-        found = bad_bytes(text)
-        if found is not None:
-            problems.append(
-                Problem(name, block.line_start + found[0], "encoding",
-                        f"bytes that are not valid {encoding}", found[1])
-            )
+        problem = encoding_problem(name, text, block.line_start, encoding)
+        if problem is not None:
+            problems.append(problem)
         return _Pending(first, block.line_end + 1, text, start, "ER  -\n", {}, problems,
                         ordinal)
 
@@ -326,10 +319,9 @@ class RisReader(Reader):
             if run:
                 problems = [Problem(name, run_start, "text", "text outside records",
                                     run[0].strip())]
-                found = bad_bytes("\n".join(run))
-                if found is not None:
-                    problems.append(Problem(name, run_start + found[0], "encoding",
-                                            f"bytes that are not valid {encoding}", found[1]))
+                problem = encoding_problem(name, "\n".join(run), run_start, encoding)
+                if problem is not None:
+                    problems.append(problem)
                 rejects.append(Reject(name, run_start, last, "\n".join(run) + "\n",
                                       tuple(problems)))
                 run.clear()

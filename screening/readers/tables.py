@@ -24,8 +24,8 @@ from typing import ClassVar
 
 from screening.errors import Problem
 from screening.model import Record, SourceRef
-from screening.readers.base import Head, Reader, Reject
-from screening.readers.textio import bad_bytes, open_text
+from screening.readers.base import EMPTY_FILE, Head, Reader, Reject, empty_file
+from screening.readers.textio import encoding_problem, open_text
 
 __all__ = [
     "Columns",
@@ -131,10 +131,9 @@ def iter_delimited(
             else:
                 text = lines.take()
             end = max(start, lines.count)
-            found = bad_bytes(text)
-            if found is not None:
-                problems.append(Problem(name, start + found[0], "encoding",
-                                        f"bytes that are not valid {encoding}", found[1]))
+            problem = encoding_problem(name, text, start, encoding)
+            if problem is not None:
+                problems.append(problem)
             yield Row(start, end, cells, text, tuple(problems))
 
 
@@ -170,7 +169,7 @@ def iter_xlsx(path: Path) -> Iterator[Row]:
         preview = start.decode("utf-8", errors="replace").replace("\ufeff", "")
         preview = preview.strip().split("\n", 1)[0][:40]
         if not start:
-            message = "no records: the file is empty"
+            message = EMPTY_FILE
         elif start.startswith(b"\xd0\xcf\x11\xe0"):
             message = "an old Excel .xls workbook, not XLSX; save it as .xlsx or CSV"
             preview = ""
@@ -418,7 +417,7 @@ def read_table(
                 continue
         yield Reject(name, row.line_start, row.line_end, row.text, tuple(problems))
     if not seen_text:
-        yield Reject(name, 1, 1, "", (Problem(name, 1, "file", "no records: the file is empty"),))
+        yield empty_file(name)
     elif header is None:
         problem = Problem(name, last_line, "file",
                           "no records: no header row after the search-query preamble")

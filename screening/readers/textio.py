@@ -23,6 +23,7 @@ __all__ = [
     "Block",
     "CHUNK_CHARS",
     "bad_bytes",
+    "encoding_problem",
     "iter_blocks",
     "iter_chunks",
     "open_text",
@@ -169,6 +170,16 @@ def bad_bytes(text: str) -> tuple[int, str] | None:
         return None
     shown = "".join(f"\\x{ord(ch) - 0xDC00:02x}" for ch in match.group()[:4])
     return text.count("\n", 0, match.start()), shown
+
+
+def encoding_problem(path: str, text: str, first_line: int, encoding: str) -> Problem | None:
+    """The Problem for undecodable bytes in ``text`` (which starts at ``first_line``), if any."""
+    found = bad_bytes(text)
+    if found is None:
+        return None
+    offset, shown = found
+    return Problem(path, first_line + offset, "encoding", f"bytes that are not valid {encoding}",
+                   shown)
 
 
 def printable_raw(text: str) -> str:

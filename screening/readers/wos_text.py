@@ -20,8 +20,8 @@ from pathlib import Path
 from screening.errors import Problem
 from screening.model import Record, SourceRef
 from screening.readers import fields as F
-from screening.readers.base import Head, Reader, Reject, build_record, register
-from screening.readers.textio import bad_bytes, iter_blocks, iter_chunks
+from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
+from screening.readers.textio import encoding_problem, iter_blocks, iter_chunks
 
 __all__ = ["WosTextReader", "parse_wos_record", "wos_record"]
 
@@ -211,8 +211,7 @@ class WosTextReader(Reader):
             body = text[start:]
             yield self._record(name, database, ordinal, line, body, block.terminated, encoding)
         if not seen_any:
-            yield Reject(name, 1, 1, "",
-                         (Problem(name, 1, "file", "no records: the file is empty"),))
+            yield empty_file(name)
         elif ordinal == 0 and not rejected:
             yield Reject(name, 1, 1, "", (Problem(
                 name, 1, "file", "no records: the file holds only the FN/VR/EF lines"),))
@@ -226,10 +225,9 @@ class WosTextReader(Reader):
             Problem(name, line + offset, "line", "not a Web of Science tag line", text)
             for offset, text in stray
         ]
-        found = bad_bytes(body)
-        if found is not None:
-            problems.append(Problem(name, line + found[0], "encoding",
-                                    f"bytes that are not valid {encoding}", found[1]))
+        problem = encoding_problem(name, body, line, encoding)
+        if problem is not None:
+            problems.append(problem)
         if len(raw.get("PT", ())) > 1:
             second = [m.start() for m in _PT.finditer(body)][1]
             problems.append(Problem(name, line + body.count("\n", 0, second), "PT",
