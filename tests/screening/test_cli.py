@@ -139,3 +139,12 @@ def test_database_url_from_environment(store_target, tmp_path: Path, capsys, mon
         assert store.count_records() == 10
     if store_target.dialect == "postgresql":
         assert not (review / "review.sqlite").exists()
+
+
+def test_init_errors_name_the_path(tmp_path: Path, capsys) -> None:
+    code, _, err = run(capsys, "init", tmp_path / "r", "--config", tmp_path / "missing.toml")
+    assert code == 1 and f"{tmp_path / 'missing.toml'}: config file not found" in err
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "init", a_file)
+    assert code == 1 and f"{a_file}: exists and is not a directory" in err

@@ -144,3 +144,11 @@ def test_problems_found_in_a_second_process_are_reported(store, tmp_path: Path) 
     with pytest.raises(InputFormatError, match=r"id 1 appears twice in this file"):
         import_file(store, path, run_id=store.begin_run("import", {}), parallel=True)
     assert store.sources() == []
+
+
+def test_a_missing_file_is_named(store, tmp_path: Path) -> None:
+    from screening.errors import ReviewError
+
+    with pytest.raises(ReviewError, match=r"nowhere\.nbib: no such file"):
+        import_file(store, tmp_path / "nowhere.nbib", run_id=store.begin_run("import", {}))
+    assert store.sources() == []

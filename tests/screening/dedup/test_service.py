@@ -113,8 +113,17 @@ def test_link_rows_are_checked() -> None:
         LinkRow(record_a="a", record_b="b", outcome="same", rule_id="x", actor="human:a")
     with pytest.raises(Exception, match="a record cannot be linked to itself"):
         LinkRow(record_a="a", record_b="a", outcome="maybe", rule_id="x", actor="human:a")
+    with pytest.raises(Exception, match="actor 'ana' must be human:<id> or model:"):
+        LinkRow(record_a="a", record_b="b", outcome="maybe", rule_id="x", actor="ana")
     assert LinkRow(record_a="b", record_b="a", outcome="maybe", rule_id="x",
                    actor="human:a").record_a == "a"
+
+
+def test_a_person_decides_duplicate_or_distinct_only(store) -> None:
+    from screening.errors import ReviewError
+
+    with pytest.raises(ReviewError, match="a person decides duplicate or distinct, not 'maybe'"):
+        decide_link(store, "a", "b", "maybe", reviewer="ana")
 
 
 def test_cli_dedup_undo_and_review(tmp_path: Path, capsys, monkeypatch) -> None:
