@@ -15,8 +15,9 @@ DATABASE_URL_ENV = "LITSIEVE_DATABASE_URL"
 app = typer.Typer(
     name="litsieve",
     help=(
-        "Systematic-review screening: import database exports into a review, "
-        "check them, and export the records.\n\n"
+        "Systematic-review screening: import database exports into a review, find the "
+        "duplicates, rank the records for screening, count the PRISMA 2020 flow, update "
+        "from PubMed on a schedule, and pool the extracted data.\n\n"
         "A review is a directory made by `litsieve init`; it holds the protocol "
         "(litsieve.toml), the store (review.sqlite, or PostgreSQL when "
         f"{DATABASE_URL_ENV} is set) and rejected records (rejects/)."
