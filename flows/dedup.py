@@ -39,11 +39,12 @@ def dedup_frame(
     frame: pd.DataFrame,
     *,
     chunk_size: int = CHUNK_PAIRS,
+    known: pd.DataFrame | None = None,
     new_record_ids: set[str] | None = None,
     overrides: dict[tuple[str, str], str] | None = None,
 ) -> DedupResult:
     """Deduplicate a records frame; the comparison runs as tasks on the task runner."""
-    prepared = prepare(frame, new_record_ids=new_record_ids, overrides=overrides)
+    prepared = prepare(frame, known=known, new_record_ids=new_record_ids, overrides=overrides)
     chunks = split_pairs(prepared.pairs, chunk_size)
     if chunks:
         futures = compare_chunk.map(unmapped(prepared.normalized), chunks)
@@ -54,9 +55,9 @@ def dedup_frame(
 
 
 def _engine(chunk_size: int):
-    def deduplicate(frame, *, workers=1, new_record_ids=None, overrides=None):
-        return dedup_frame(frame, chunk_size=chunk_size, new_record_ids=new_record_ids,
-                           overrides=overrides)
+    def deduplicate(frame, *, workers=1, known=None, new_record_ids=None, overrides=None):
+        return dedup_frame(frame, chunk_size=chunk_size, known=known,
+                           new_record_ids=new_record_ids, overrides=overrides)
 
     return deduplicate
 

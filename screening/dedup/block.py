@@ -47,6 +47,8 @@ def _suffix(series: pd.Series, n: int, minimum: int) -> pd.Series:
 BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("doi", "same DOI", lambda f: f["n_doi_key"]),
     BlockingKey("pmid", "same PMID", lambda f: f["n_pmid"]),
+    BlockingKey("cochrane", "same Cochrane review number (any version)",
+                lambda f: f["n_cochrane"]),
     BlockingKey("title", "same normalised title", lambda f: _prefix(f["n_title_key"], 400, 8)),
     BlockingKey("title_start", "same first 24 title characters",
                 lambda f: _prefix(f["n_title_key"], 24, 24)),

@@ -20,7 +20,7 @@ CLUSTER_CONFLICT = "cluster_conflict"
 
 # Stronger evidence joins first, so a weak link cannot pull a record into the wrong cluster.
 _STRENGTH = {"kept": -1, "doi_match": 0, "pmid_match": 1, "metadata_match": 2, "container_match": 3,
-             "abstract_match": 4}
+             "abstract_match": 4, "cochrane_versions": 5}
 _COMPLETENESS = ("n_title", "n_authors", "n_year", "n_journal", "n_volume", "n_page", "n_doi",
                  "n_pmid", "n_abstract")
 
@@ -30,8 +30,16 @@ class _Clusters:
         n = len(normalized)
         self.parent = np.arange(n)
         self.pmids = [{p} if p else set() for p in normalized["n_pmid"]]
-        self.dois = [{d} if d else set() for d in normalized["n_doi_key"]]
-        years = pd.to_numeric(normalized["n_year"], errors="coerce").to_numpy()
+        # A Cochrane review's versions have their own DOIs (.pub2, .pub3) and years; the
+        # review number stands for them all.
+        cochrane = normalized["n_cochrane"].to_numpy()
+        # A DOI as (registrant, key): two keys of one registrant are two items.
+        self.dois = [{("10.1002", c)} if c else ({(r, d)} if d else set())
+                     for c, r, d in zip(cochrane, normalized["n_doi_registrant"],
+                                        normalized["n_doi_key"], strict=True)]
+        years = pd.to_numeric(normalized["n_year"], errors="coerce").to_numpy(
+            dtype=float, copy=True)
+        years[cochrane != ""] = np.nan
         self.year_lo = np.where(np.isnan(years), np.inf, years)
         self.year_hi = np.where(np.isnan(years), -np.inf, years)
 
@@ -43,7 +51,8 @@ class _Clusters:
             self.parent[i], i = root, self.parent[i]
         return root
 
-    def union_if_consistent(self, i: int, j: int, *, force: bool = False) -> bool:
+    def union_if_consistent(self, i: int, j: int, *, force: bool = False,
+                            two_dois: bool = False) -> bool:
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
@@ -55,7 +64,8 @@ class _Clusters:
                 return False
             # Two DOIs of one registrant are two items; DOIs of different registrants may
             # name one article (a journal that changed publisher), which the rules checked.
-            if len(dois) > 1 and len({d.split("/", 1)[0] for d in dois}) < len(dois):
+            if (len(dois) > 1 and len({registrant for registrant, _ in dois}) < len(dois)
+                    and not (two_dois and len(dois) == 2)):
                 return False
             if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1:
                 return False
@@ -84,11 +94,13 @@ def cluster_pairs(
     score = decided.loc[dup, "title_sim"] + decided.loc[dup, "author_sim"]
     order = pd.DataFrame({"s": strength, "score": -score}).sort_values(["s", "score"]).index
     refused = []
-    for index in order:
-        i, j = int(decided.at[index, "i"]), int(decided.at[index, "j"])
-        # Links decided before (a person's, or an earlier run's) join without the guard.
-        trusted = decided.at[index, "rule_id"] == "kept"
-        if not clusters.union_if_consistent(i, j, force=trusted):
+    rows = decided.loc[order, ["i", "j", "rule_id"]]
+    for index, i, j, rule_id in zip(order, rows["i"].tolist(), rows["j"].tolist(),
+                                    rows["rule_id"].tolist(), strict=True):
+        # Links decided before (a person's, or an earlier run's) join without the guard;
+        # a rule that found one DOI wrong may join the two DOIs, and no third.
+        if not clusters.union_if_consistent(i, j, force=rule_id == "kept",
+                                            two_dois=rule_id == "doi_wrong_same_citation"):
             refused.append(index)
     if refused:
         decided.loc[refused, "outcome"] = MAYBE

@@ -16,7 +16,7 @@ import pandas as pd
 from screening import columns as C
 from screening.dedup.block import BlockingReport, candidate_pairs
 from screening.dedup.cluster import cluster_pairs
-from screening.dedup.normalize import normalize_frame
+from screening.dedup.normalize import KEY_COLUMNS, normalize_frame
 from screening.dedup.rules import DUPLICATE, MAYBE, RULES, Rule, apply_rules
 from screening.dedup.similarity import pair_features
 
@@ -46,6 +46,8 @@ class DedupResult:
     clusters: pd.DataFrame  # record_id, cluster_id, is_canonical
     blocking: BlockingReport
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The normalised keys of the records this run normalised (not those it was given).
+    normalized: pd.DataFrame | None = None
 
     @property
     def n_duplicate_records(self) -> int:
@@ -74,20 +76,31 @@ class Prepared:
     forced: dict[tuple[int, int], str]
     blocking: BlockingReport
     seconds: dict[str, float]
+    n_known: int = 0  # the first rows of ``normalized`` came normalised (a cache)
 
 
 def prepare(
     frame: pd.DataFrame,
     *,
+    known: pd.DataFrame | None = None,
     new_record_ids: set[str] | None = None,
     overrides: dict[tuple[str, str], str] | None = None,
     max_group: int = 64,
 ) -> Prepared:
-    """Normalise and block (the first, in-process step of a run)."""
+    """Normalise and block (the first, in-process step of a run).
+
+    ``known``: records already normalised (KEY_COLUMNS, e.g. from the store's cache),
+    compared like the records of ``frame`` but not normalised again.
+    """
     C.validate_frame(frame)
     seconds = {}
     started = time.perf_counter()
     normalized = normalize_frame(frame.reset_index(drop=True))
+    n_known = 0
+    if known is not None and len(known):
+        n_known = len(known)
+        normalized = pd.concat([known.loc[:, list(KEY_COLUMNS)], normalized],
+                               ignore_index=True)
     seconds["normalize"] = time.perf_counter() - started
     started = time.perf_counter()
     only = None
@@ -104,7 +117,7 @@ def prepare(
         extra = np.array(sorted(forced), dtype=np.int64)
         pairs = np.unique(np.concatenate([pairs.astype(np.int64), extra]), axis=0)
     seconds["block"] = time.perf_counter() - started
-    return Prepared(normalized, pairs, forced, report, seconds)
+    return Prepared(normalized, pairs, forced, report, seconds, n_known)
 
 
 def split_pairs(pairs: np.ndarray, chunk_size: int) -> list[np.ndarray]:
@@ -142,7 +155,8 @@ def conclude(prepared: Prepared, decided: pd.DataFrame) -> DedupResult:
     # Name each cluster after its canonical record (stable across runs and readable).
     canonical_of_root = pd.Series(ids[canonical], index=roots[canonical])
     clusters["cluster_id"] = canonical_of_root.reindex(roots).to_numpy()
-    return DedupResult(links, clusters, prepared.blocking, seconds)
+    return DedupResult(links, clusters, prepared.blocking, seconds,
+                       normalized.iloc[prepared.n_known:].reset_index(drop=True))
 
 
 def deduplicate(
@@ -150,20 +164,22 @@ def deduplicate(
     *,
     rules: tuple[Rule, ...] = RULES,
     workers: int = 1,
+    known: pd.DataFrame | None = None,
     new_record_ids: set[str] | None = None,
     overrides: dict[tuple[str, str], str] | None = None,
     max_group: int = 64,
 ) -> DedupResult:
     """Find duplicate records in ``frame`` (a records frame; see screening.columns).
 
+    ``known``: records already normalised (KEY_COLUMNS), compared with ``frame``'s.
     ``new_record_ids``: compare only pairs involving these records (an incremental run).
     ``overrides``: outcomes already decided for pairs ``(record_a, record_b)``, by a person
     or by an earlier run; they replace the rules' outcome (rule ``kept``) and join clusters
     first. Pairs blocking did not find are added. Runs in this process; flows/dedup.py
     runs the same steps with the comparison spread over a task runner.
     """
-    prepared = prepare(frame, new_record_ids=new_record_ids, overrides=overrides,
-                       max_group=max_group)
+    prepared = prepare(frame, known=known, new_record_ids=new_record_ids,
+                       overrides=overrides, max_group=max_group)
     started = time.perf_counter()
     decided = compare_pairs(prepared.normalized, prepared.pairs, rules=rules, workers=workers)
     prepared.seconds["compare"] = time.perf_counter() - started

@@ -6,38 +6,67 @@ group on it and rapidfuzz can compare it.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import cache
+from pathlib import Path
 from urllib.parse import unquote
 
 import pandas as pd
 
 from screening import columns as C
 
-__all__ = ["NORMALIZED_COLUMNS", "normalize_frame"]
+__all__ = ["KEY_COLUMNS", "NORMALIZED_COLUMNS", "normalize_frame", "normalizer_version"]
 
 #: Columns added by normalize_frame (all strings; "" when missing).
 NORMALIZED_COLUMNS = (
     "n_title", "n_title_key", "n_authors", "n_first_author", "n_year", "n_journal",
     "n_volume", "n_issue", "n_page", "n_doi", "n_doi_key", "n_pmid", "n_abstract", "n_kind",
-    "n_translated",
+    "n_translated", "n_cochrane", "n_page_day", "n_page_last", "n_doi_registrant",
 )
+
+#: What comparison needs of a record: its id, where it came from, its normalised keys.
+KEY_COLUMNS = (C.RECORD_ID, C.DATABASE, C.NATIVE_ID, *NORMALIZED_COLUMNS)
+
+
+@cache
+def normalizer_version() -> str:
+    """A hash of this module's code: keys cached by other code are not reused."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
 
 _NOTICE = re.compile(
     r"^(erratum|errata|correction|corrigendum|retraction|retracted|withdrawn|expression of concern"
     r"|reply|response|in reply|comment on|commentary on|letter to the editor|author reply)\b"
 )
+# A reply named at the end ("Thrombomodulin in ... syndrome AUTHORS REPLY").
+_REPLY = re.compile(r"\b(?:authors?(?: s)? (?:reply|response)|in reply|reply to"
+                    r"|response to (?:the )?(?:letter|comment|correspondence)s?)\b")
 # Notes that MEDLINE/Ovid append to titles ("[Review] [33 refs]", "[see comments]",
 # "erratum appears in N Engl J Med 2009 Jun"): not part of the title.
 _TITLE_NOTES = re.compile(
     r"\[[^\]]*\b(?:refs?|review|comments?|erratum|letter|abstract|editorial|retracted|"
     r"corrected|published|see|author'?s? transl|in process)\b[^\]]*\]"
+    r"|\[(?:chinese|japanese|german|french|spanish|russian|italian|portuguese|polish|dutch"
+    r"|korean|turkish|czech|hungarian|danish|swedish|norwegian|hebrew|persian|article in \w+)\]"
     r"|\b(?:erratum|errata|comment|retraction)s?\s+(?:appears?|in)\s+.*$",
     re.IGNORECASE,
 )
 _SOURCE = re.compile(
     r"^(?P<name>[a-z][a-z ]*?) (?P<volume>\d+)(?: (?P<issue>\d+)(?: \d+)?)? pp (?P<page>\d+)"
 )
+_CITATION_TAIL = (r"(?<=[a-z]) (?:\d|conference\b|no pagination\b|suppl\b|supplement\b"
+                  r"|date (?:of )?publication\b|article number\b).*$")
+_LEGACY_DOI = r"10\.1007/bf\d"
 _STOP = r"\b(?:the|of|and|for|in|on|a|an|de|la|le|und|der|die|das|journal)\b"
+# Page ranges that a spreadsheet turned into dates: "9-20" -> "Sep-20", "1-2" -> "01-Feb".
+_MONTHS = {m: str(k) for k, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTH_FIRST = re.compile(r"^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-\d{1,2}\s*$",
+                          re.IGNORECASE)
+# A Cochrane review number (CD000144): every version of the review keeps it, in its DOI
+# (10.1002/14651858.CD000144.pub3) or in the article-number field.
+_COCHRANE = r"\b(cd\d{6})\b"
 
 
 def _ascii_lower(series: pd.Series) -> pd.Series:
@@ -83,10 +112,15 @@ def _surnames(authors: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with the NORMALIZED_COLUMNS added."""
-    out = frame.copy()
+    """The KEY_COLUMNS of ``frame``'s records (a missing database or id is "")."""
+    out = pd.DataFrame(index=frame.index)
+    for name in (C.RECORD_ID, C.DATABASE, C.NATIVE_ID):
+        out[name] = frame[name].fillna("") if name in frame.columns else ""
     get = lambda name: frame[name] if name in frame.columns else pd.Series("", index=frame.index)  # noqa: E731
-    title = _words(get(C.TITLE).fillna("").astype(str).str.replace(_TITLE_NOTES, " ", regex=True))
+    raw_title = get(C.TITLE).fillna("").astype(str)
+    # A spreadsheet's formula error ("#NAME?" for a title starting with "=" or "-") is no title.
+    raw_title = raw_title.mask(raw_title.str.fullmatch(r"\s*#(?:NAME\?|VALUE!|REF!|N/A)\s*"), "")
+    title = _words(raw_title.str.replace(_TITLE_NOTES, " ", regex=True))
     # Translated titles are bracketed in PubMed; a trailing period or bracket is noise.
     out["n_title"] = title
     out["n_title_key"] = title.str.replace(" ", "", regex=False)
@@ -98,7 +132,12 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # "pharmacological reports 62 6 pp 1204 1210 2010 date publication 2010".
     cited = journal.str.extract(_SOURCE)
     has_source = cited["name"].notna()
-    journal = journal.mask(has_source, cited["name"]).str.replace(_STOP, " ", regex=True)
+    journal = journal.mask(has_source, cited["name"])
+    # The rest of a citation glued to the name ("plos one 9 2 no pagination 2014 article
+    # number e87953", "european neuropsychopharmacology conference 23rd ecnp congress"):
+    # the name ends where numbers or these words start.
+    journal = journal.str.replace(_CITATION_TAIL, "", regex=True)
+    journal = journal.str.replace(_STOP, " ", regex=True)
     out["n_journal"] = journal.str.replace(r"\s+", " ", regex=True).str.strip()
     volume = get(C.VOLUME).fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
     out["n_volume"] = volume.mask((volume == "") & has_source, cited["volume"].fillna(""))
@@ -106,21 +145,61 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     issue = issue.fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
     pages = get(C.START_PAGE) if C.START_PAGE in frame.columns else get(C.PAGES)
-    # Digits only: "i221", "d767" and "221" are the same first page in different databases.
-    page = pages.fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
+    pages = pages.fillna("").astype(str)
+    month = pages.str.extract(_MONTH_FIRST, expand=False).str.lower()
+    pages = pages.mask(month.notna(), month.map(_MONTHS))
+    # Digits only: "i221", "d767" and "221" are the same first page in different databases;
+    # "01" (a spreadsheet's "01-Feb") is page 1.
+    page = pages.str.extract(r"0*(\d+)", expand=False).fillna("")
     page = page.mask((page == "") & has_source, cited["page"].fillna(""))
-    # A "page" equal to the publication year is a year put in the wrong field.
+    # A "page" equal to the publication year is a year put in the wrong field, and eight
+    # digits starting 19 or 20 are a date ("20100529/0604").
+    page = page.mask(page.str.fullmatch(r"(?:19|20)\d{6}"), "")
     out["n_page"] = page.mask(page == out["n_year"], "")
+    # The last page, abbreviations expanded ("466-75" -> 475): a whole page range is a
+    # precise locator.
+    ranges = pages.str.extract(r"0*(\d+)\s*[-\u2010-\u2015]+\s*[a-z]?0*(\d+)", flags=re.I)
+    first, last = ranges[0].fillna(""), ranges[1].fillna("")
+    short = (last != "") & (last.str.len() < first.str.len())
+    if short.any():
+        last = last.copy()
+        last[short] = [f[: len(f) - len(la)] + la
+                       for f, la in zip(first[short], last[short], strict=True)]
+    out["n_page_last"] = last.where((first == out["n_page"]) & (last != first), "")
+    # A lone number up to 31 may be the day of a publication date that an export put in
+    # the pages field ("28" from "Date of Publication: 28 Jul 2010"): weak evidence.
+    out["n_page_day"] = pages.str.fullmatch(r"\s*0?([1-9]|[12]\d|3[01])\s*").map(
+        {True: "day", False: ""})
     doi = _ascii_lower(get(C.DOI)).map(unquote)  # "%28" in DOIs copied from URLs
     doi = doi.str.extract(r"(10\.\d{4,9}/\S+)", expand=False).fillna("")
-    out["n_doi"] = doi.str.rstrip(".,;")
-    # Compared without leading zeros in number runs: "10.1002/rnj.027" = "10.1002/rnj.27".
-    out["n_doi_key"] = out["n_doi"].str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
+    doi = doi.str.rstrip(".,;")
+    # An Elsevier DOI cut at its first hyphen ("10.1016/S0022" of "10.1016/S0022-5223(03)...")
+    # names no article.
+    out["n_doi"] = doi.mask(doi.str.fullmatch(r"10\.1016/s\d{4}"), "")
+    # Compared without leading zeros in number runs ("10.1002/rnj.027" = "10.1002/rnj.27")
+    # and without punctuation after the prefix, which databases garble ("82_2012_287" =
+    # "82-2012-287", "endrev/bnz002" = "endrevbnz002").
+    key = out["n_doi"].str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
+    prefix = key.str.extract(r"^(10\.\d+/)", expand=False).fillna("")
+    suffix = key.str.replace(r"^10\.\d+/", "", regex=True)
+    out["n_doi_key"] = prefix + suffix.str.replace(r"[^a-z0-9]+", "", regex=True)
+    # Who registered the DOI; Springer's legacy DOIs (10.1007/BF...) stand beside current
+    # ones for the same article, so they count as another registrant.
+    registrant = out["n_doi"].str.extract(r"^(10\.\d+)/", expand=False).fillna("")
+    out["n_doi_registrant"] = registrant.mask(out["n_doi"].str.match(_LEGACY_DOI), "10.1007/bf")
+    cochrane = pd.Series("", index=frame.index)
+    for name in (C.DOI, C.START_PAGE, C.PAGES, C.VOLUME, C.ISSUE):
+        if name in frame.columns:
+            found = _ascii_lower(frame[name]).str.extract(_COCHRANE, expand=False).fillna("")
+            cochrane = cochrane.mask(cochrane == "", found)
+    is_cochrane = out["n_doi"].str.startswith("10.1002/14651858") | journal.str.contains(
+        "cochrane", regex=False)
+    out["n_cochrane"] = cochrane.where(is_cochrane, "")
     pmid = get(C.PMID).fillna("").astype(str)
     out["n_pmid"] = pmid.str.extract(r"(\d+)", expand=False).fillna("")
     out["n_abstract"] = _words(get(C.ABSTRACT)).str.slice(0, 400)
     kind = pd.Series("", index=frame.index)
-    notice = title.str.match(_NOTICE)
+    notice = title.str.match(_NOTICE) | title.str.contains(_REPLY)
     flags = get(C.FLAGS).fillna("").astype(str)
     kind = kind.mask(notice | flags.str.contains(r"erratum|retraction_notice|comment", regex=True),
                      "notice")

@@ -59,6 +59,17 @@ def _contained_title(f: pd.DataFrame) -> pd.Series:
     return (f["title_partial"] >= 0.95) & (f["title_words"] >= 6)
 
 
+def _short_title_citation(f: pd.DataFrame) -> pd.Series:
+    # Authors, journal and the issue must agree, and something specific to the item: the
+    # volume and page, or (the title identical and the year equal) the volume, the page or
+    # the abstract. Authors must be present: "Editorial" alone says nothing.
+    base = f["journal_ok"] & ~f["issue_conflict"] & _authors_agree(f, 0.9)
+    located = f["volume_eq"] & f["page_eq"]
+    same = ((f["title_sim"] >= 0.999) & ~f["author_missing"] & (f["year_diff"] == 0)
+            & (f["volume_eq"] | f["page_eq"] | (f["abstract_both"] & (f["abstract_sim"] >= 0.95))))
+    return base & (located | same)
+
+
 def _years_close(f: pd.DataFrame) -> pd.Series:
     return f["year_diff"] <= 1  # -1 (a year missing) counts as close
 
@@ -81,6 +92,15 @@ RULES: tuple[Rule, ...] = (
          lambda f: f["accession_conflict"] & _same_title(f, 0.95), MAYBE),
     Rule("accession_differs_distinct", "different accession numbers from the same database",
          lambda f: f["accession_conflict"], DISTINCT),
+    Rule("cochrane_versions", "versions of one Cochrane review (the same CD number and "
+         "title): one review, updated",
+         lambda f: f["cochrane_eq"] & (f["title_sim"] >= 0.98), DUPLICATE),
+    Rule("doi_wrong_same_citation", "different DOIs of one registrant on records with the "
+         "same title, authors, journal, volume, issue and whole page range: one DOI is wrong",
+         lambda f: f["doi_conflict"] & (f["title_sim"] >= 0.97) & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"]
+         & f["page_last_eq"] & ~f["issue_conflict"] & f["journal_ok"] & ~f["kind_conflict"],
+         DUPLICATE),
     Rule("doi_differs", "different DOIs of one registrant (versions, companion papers): "
          "a person decides",
          lambda f: f["doi_conflict"] & _same_title(f, 0.97) & _authors_agree(f, 0.9)
@@ -108,21 +128,37 @@ RULES: tuple[Rule, ...] = (
     Rule("pmid_match", "same PMID", lambda f: f["pmid_eq"], DUPLICATE),
     Rule("year_far", "same title but publication years more than a year apart",
          lambda f: f["year_diff"] > 1, DISTINCT),
+    Rule("page_garbled", "the same title, authors, year, journal and volume, but another "
+         "first page, which one database garbled (a date's day in the pages field)",
+         lambda f: f["page_conflict"] & ~f["title_missing"] & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9)
+         & (f["year_diff"] == 0) & ~f["volume_conflict"] & ~f["issue_conflict"]
+         & f["journal_ok"] & (((f["title_sim"] >= 0.999) & f["volume_eq"])
+                              | ((f["title_sim"] >= 0.97) & f["page_day"])), DUPLICATE),
     Rule("container_differs", "same title but a different first page, or volume",
          lambda f: _container_conflict(f), DISTINCT),
     Rule("issue_differs", "same volume but another issue, and no first page to compare "
          "(a recurring column such as \"Editor's Comments\")",
          lambda f: f["issue_conflict"] & ~f["page_eq"] & ~f["doi_eq"], DISTINCT),
     Rule("short_title", "a short or generic title (editorials, columns): duplicate only with "
-         "the same journal, volume, issue, page and authors",
-         lambda f: (f["title_words"] <= 5) & ~(f["volume_eq"] & f["page_eq"] & f["journal_ok"]
-                                              & ~f["issue_conflict"] & _authors_agree(f, 0.9)),
-         DISTINCT),
+         "the same authors, journal and year, and the same volume, page or abstract",
+         lambda f: (f["title_words"] <= 5) & ~_short_title_citation(f), DISTINCT),
     Rule("citation_match", "same title, authors, year, volume and first page (journal names "
          "transliterated or abbreviated differently)",
          lambda f: _same_title(f, 0.97) & ((f["author_sim"] >= 0.75) | f["first_author_eq"])
          & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"] & ~f["issue_conflict"],
          DUPLICATE),
+    Rule("same_citation", "the same title (or one inside the other), year, issue, first "
+         "page and volume (or one volume missing); the authors may be written differently "
+         "(compound names, transliteration)",
+         lambda f: (_same_title(f, 0.95) | _contained_title(f)) & (f["year_diff"] == 0)
+         & f["page_eq"] & (f["volume_eq"] | (~f["volume_conflict"] & f["journal_ok"]))
+         & ~f["issue_conflict"], DUPLICATE),
+    Rule("same_citation_issue_garbled", "the same title, authors, year, volume and first "
+         "page, but another issue or journal name (an issue field holding a record number, "
+         "a journal named in two languages)",
+         lambda f: (f["title_sim"] >= 0.97) & ~f["author_missing"] & (f["author_sim"] >= 0.9)
+         & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"], DUPLICATE),
     Rule("metadata_match", "near-identical title, authors, year and container",
          lambda f: _same_title(f, 0.95) & _authors_agree(f, 0.8) & _years_close(f)
          & _no_container_conflict(f), DUPLICATE),
@@ -132,6 +168,11 @@ RULES: tuple[Rule, ...] = (
          & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9)
          & (f["title_missing"] | f["translated"] | (f["title_tokens"] >= 0.8)
             | _contained_title(f)), DUPLICATE),
+    Rule("page_range_match", "the same authors, year, journal, volume and whole page range "
+         "(a title translated or shortened)",
+         lambda f: ~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
+         & f["journal_ok"] & ~f["volume_conflict"] & ~f["issue_conflict"] & f["page_eq"]
+         & f["page_last_eq"] & ~f["title_missing"], DUPLICATE),
     Rule("abstract_match", "similar title and the same abstract",
          lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.85)
          & _authors_agree(f, 0.7) & _years_close(f) & _no_container_conflict(f), DUPLICATE),

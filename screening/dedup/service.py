@@ -17,8 +17,12 @@ import hashlib
 import time
 from dataclasses import dataclass
 
+import pandas as pd
+
+from screening import columns as C
 from screening.columns import records_frame
 from screening.dedup.engine import DedupResult, deduplicate
+from screening.dedup.normalize import KEY_COLUMNS, normalizer_version
 from screening.dedup.rules import DISTINCT, DUPLICATE, MAYBE, RULES
 from screening.errors import ReviewError
 from screening.model import Actor, Outcome, Stage
@@ -54,15 +58,36 @@ class DedupSummary:
     seconds: float
 
 
-def _new_record_ids(store: ReviewStore) -> set[str] | None:
-    """Records imported since the last successful dedup run (None: no run yet)."""
+def _new_sources(store: ReviewStore) -> list[str] | None:
+    """Sources imported since the last successful dedup run (None: no run yet)."""
     done = [run for run in store.runs(kind="dedup") if run.status == "ok"]
     if not done:
         return None
     since = max(run.started_at for run in done)
-    new_sources = {s.source_id for s in store.sources() if s.imported_at > since}
-    return {key.record_id for key in store.record_keys()
-            if key.record_id.split(":", 1)[0] in new_sources}
+    return [s.source_id for s in store.sources() if s.imported_at > since]
+
+
+def _frames(store: ReviewStore, new_sources: list[str] | None
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None, set[str] | None]:
+    """(records to normalise, records normalised before, ids of new records).
+
+    An incremental run reads only the new sources' records and takes the others' keys
+    from the store's cache, so its time follows the number of new records. Without a
+    complete cache (the first run, a new normaliser) every record is read and normalised.
+    """
+    if new_sources is None:
+        return records_frame(store.iter_records(status="ok")), None, None
+    ok_ids = [key.record_id for key in store.record_keys() if key.status == "ok"]
+    new_ids = {record_id for record_id in ok_ids
+               if record_id.split(":", 1)[0] in set(new_sources)}
+    cached = store.dedup_keys(normalizer_version())
+    old_ids = [record_id for record_id in ok_ids if record_id not in new_ids]
+    if any(record_id not in cached for record_id in old_ids):
+        return records_frame(store.iter_records(status="ok")), None, new_ids
+    frame = records_frame(record for source_id in new_sources
+                          for record in store.iter_records(source_id=source_id, status="ok"))
+    known = pd.DataFrame([cached[record_id] for record_id in old_ids], columns=list(KEY_COLUMNS))
+    return frame, known, new_ids
 
 
 def run_dedup(
@@ -75,25 +100,27 @@ def run_dedup(
     process, or flows/dedup.py's version that spreads the comparison over workers.
     """
     started = time.perf_counter()
-    frame = records_frame(store.iter_records(status="ok"))
+    frame, known, new_ids = _frames(store, None if full else _new_sources(store))
     current = {(link.record_a, link.record_b): link for link in store.latest_links()}
-    new_ids = None if full else _new_record_ids(store)
     if full or new_ids is None:
         overrides = {pair: link.outcome for pair, link in current.items()
                      if link.actor.startswith("human:")}
     else:
         overrides = {pair: link.outcome for pair, link in current.items()}
-    if len(frame) < 2:
+    n_records = len(frame) + (len(known) if known is not None else 0)
+    if n_records < 2:
         result = None
     else:
-        result = engine(frame, workers=workers, new_record_ids=new_ids, overrides=overrides)
+        result = engine(frame, workers=workers, known=known, new_record_ids=new_ids,
+                        overrides=overrides)
+        _cache_keys(store, result.normalized, replace_all=known is None)
     new_links = _record_links(store, result, current, overrides, run_id, full or new_ids is None)
     new_decisions = _record_decisions(store, result, run_id)
     clusters = result.clusters if result is not None else None
     sizes = clusters["cluster_id"].value_counts() if clusters is not None else []
     return DedupSummary(
         run_id=run_id,
-        n_records=len(frame),
+        n_records=n_records,
         n_compared_pairs=result.blocking.n_pairs if result else 0,
         n_duplicate_records=result.n_duplicate_records if result else 0,
         n_clusters=int((sizes > 1).sum()) if clusters is not None else 0,
@@ -103,6 +130,15 @@ def run_dedup(
         incremental=new_ids is not None,
         seconds=time.perf_counter() - started,
     )
+
+
+def _cache_keys(store: ReviewStore, normalized: pd.DataFrame | None, *, replace_all: bool
+                ) -> None:
+    if normalized is None:
+        return
+    rows = normalized.loc[:, list(KEY_COLUMNS)].to_dict("records")
+    store.save_dedup_keys(normalizer_version(), {row[C.RECORD_ID]: row for row in rows},
+                          replace_all=replace_all)
 
 
 def _record_links(

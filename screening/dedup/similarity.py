@@ -19,7 +19,6 @@ __all__ = ["pair_features", "similarity"]
 
 _PART = re.compile(r"\b(?:part|phase|section|study|trial|report|paper|no|number|chapter)\s+"
                    r"([ivx]{1,4}|\d{1,3}|[a-d])\b")
-_LEGACY_DOI = re.compile(r"10\.1007/bf\d")
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "le", "journal", "j"}
 
 
@@ -52,6 +51,10 @@ def _journal_compatible(a: str, b: str) -> bool:
     wa = [w for w in a.split() if w not in _JOURNAL_STOP]
     wb = [w for w in b.split() if w not in _JOURNAL_STOP]
     if _abbreviates(wa, wb) or _abbreviates(wb, wa):
+        return True
+    # One name glued ("arzneimittelforschung", "scientificworldjournal"): compare letters.
+    ga, gb = "".join(wa), "".join(wb)
+    if min(len(ga), len(gb)) >= 10 and (ga.startswith(gb) or gb.startswith(ga)):
         return True
     return fuzz.token_set_ratio(a, b, processor=None) >= 90
 
@@ -106,17 +109,21 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
         left["n_title"], right["n_title"], fuzz.partial_ratio, workers
     )
     for name, column in (("volume", "n_volume"), ("issue", "n_issue"), ("page", "n_page"),
-                         ("doi", "n_doi_key"), ("pmid", "n_pmid")):
+                         ("doi", "n_doi_key"), ("pmid", "n_pmid"), ("cochrane", "n_cochrane"),
+                         ("page_last", "n_page_last")):
         both = (left[column] != "") & (right[column] != "")
         equal = left[column] == right[column]
         out[f"{name}_eq"] = both & equal
         out[f"{name}_conflict"] = both & ~equal
+    out["page_day"] = out["page_conflict"] & (
+        (left["n_page_day"] != "") | (right["n_page_day"] != ""))
     # Two DOIs of one registrant are two items (article and erratum, two versions); DOIs of
     # two registrants can name one article whose journal changed publisher.
-    same_registrant = left["n_doi"].str.split("/").str[0] == right["n_doi"].str.split("/").str[0]
-    # Springer's legacy DOIs (10.1007/BF...) stand beside current ones for the same article.
-    legacy = left["n_doi"].str.match(_LEGACY_DOI) != right["n_doi"].str.match(_LEGACY_DOI)
-    same_registrant &= ~legacy
+    same_registrant = left["n_doi_registrant"] == right["n_doi_registrant"]
+    # One DOI the start of the other was cut short by an export: unknown, not a conflict.
+    cut = [a.startswith(b) or b.startswith(a)
+           for a, b in zip(left["n_doi_key"], right["n_doi_key"], strict=True)]
+    out["doi_conflict"] = out["doi_conflict"] & ~np.asarray(cut, dtype=bool)
     out["doi_other_registrant"] = out["doi_conflict"] & ~same_registrant
     out["doi_conflict"] = out["doi_conflict"] & same_registrant
     out["journal_ok"] = [

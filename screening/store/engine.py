@@ -217,6 +217,8 @@ def _migrate(engine: Engine, found: int) -> None:
                 schema.links.create(conn, checkfirst=True)
                 for statement in _SQLITE_LINK_TRIGGERS if sqlite else _PG_LINK_TRIGGERS:
                     conn.exec_driver_sql(statement)
+            if found < 3:
+                schema.dedup_keys.create(conn, checkfirst=True)
             conn.execute(
                 schema.meta.update()
                 .where(schema.meta.c.key == "schema_version")

@@ -24,6 +24,7 @@ __all__ = [
     "TUPLE_COLUMNS",
     "UTCDateTime",
     "decisions",
+    "dedup_keys",
     "links",
     "meta",
     "metadata",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a table changes; a store with another version is refused.
-SCHEMA_VERSION = 2  # 2: the links table (deduplication)
+SCHEMA_VERSION = 3  # 2: the links table (deduplication); 3: the dedup_keys cache
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -251,4 +252,16 @@ links = sa.Table(
     sa.CheckConstraint("outcome IN ('duplicate', 'maybe', 'distinct')", name="link_outcome"),
     sa.Index(None, "record_a", "record_b"),
     sa.Index(None, "record_b"),
+)
+
+
+#: Each record's normalised deduplication keys (JSON), a cache: an incremental run
+#: normalises only the new records. ``version`` names the normaliser that made them; rows
+#: of another version are rebuilt. Not a record of decisions, so rows may be replaced.
+dedup_keys = sa.Table(
+    "dedup_keys",
+    metadata,
+    sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id"), primary_key=True),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Column("normalized", sa.Text, nullable=False),  # JSON object
 )

@@ -20,6 +20,7 @@ from screening.store.decisions import (
     latest_decisions_query,
     latest_per_record_query,
 )
+from screening.store.dedup_keys import load_keys, save_keys
 from screening.store.engine import SQLITE_BEGIN, create_store_engine, display_url, ensure_schema
 from screening.store.export import iter_export_rows
 from screening.store.importing import (
@@ -283,6 +284,19 @@ class ReviewStore:
         )
         with self._engine.connect() as conn:
             return [RecordKey(*row) for row in conn.execute(query)]
+
+    # -- deduplication keys (a cache) ---------------------------------------------------
+
+    def dedup_keys(self, version: str) -> dict[str, dict[str, Any]]:
+        """The cached normalised keys of every record, by normaliser ``version``."""
+        with self.engine.connect() as conn:
+            return load_keys(conn, version)
+
+    def save_dedup_keys(self, version: str, keys: Mapping[str, Mapping[str, Any]], *,
+                        replace_all: bool = False) -> int:
+        """Cache records' normalised keys in one transaction; returns how many were saved."""
+        with self._write() as conn, conn.begin():
+            return save_keys(conn, version, keys, replace_all=replace_all)
 
     # -- decisions --------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from screening.cli import main
+from screening.dedup import deduplicate
+from screening.dedup.normalize import normalizer_version
 from screening.dedup.service import decide_link, run_dedup
 from screening.ingest import import_file
 from screening.prisma import prisma_counts
@@ -83,6 +85,47 @@ def test_new_records_are_compared_incrementally(store, tmp_path: Path) -> None:
     second = _dedup(store)
     assert second.incremental and second.n_duplicate_records == 4
     assert second.n_compared_pairs <= 7 * 17  # only pairs with a new record
+
+
+def _recording_engine(calls: list):
+    """The in-process engine, noting how many records it normalised and was given."""
+
+    def engine(frame, **options):
+        known = options.get("known")
+        calls.append((len(frame), 0 if known is None else len(known)))
+        return deduplicate(frame, **options)
+
+    return engine
+
+
+def test_an_incremental_run_normalises_only_the_new_records(store) -> None:
+    _import(store, PUBMED)
+    calls: list = []
+    _dedup(store, engine=_recording_engine(calls))
+    cached = store.dedup_keys(normalizer_version())
+    assert len(cached) == 10 and all(k["n_title"] for k in cached.values())
+    _import(store, EMBASE)
+    second = _dedup(store, engine=_recording_engine(calls))
+    assert calls == [(10, 0), (7, 10)]  # the 10 PubMed records came from the cache
+    assert second.n_duplicate_records == 4
+    assert len(store.dedup_keys(normalizer_version())) == 17
+    # The same clusters as a full run that normalises everything again.
+    full = _dedup(store, full=True, engine=_recording_engine(calls))
+    assert calls[-1] == (17, 0) and full.n_duplicate_records == 4
+    assert (full.new_links, full.new_decisions) == (0, 0)
+
+
+def test_keys_of_another_normaliser_are_not_reused(store) -> None:
+    _import(store, PUBMED)
+    _dedup(store)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE dedup_keys SET version = 'older'")
+    _import(store, EMBASE)
+    calls: list = []
+    assert _dedup(store, engine=_recording_engine(calls)).n_duplicate_records == 4
+    assert calls == [(17, 0)]  # every record normalised again, and the cache rebuilt
+    assert len(store.dedup_keys(normalizer_version())) == 17
+    assert store.dedup_keys("older") == {}
 
 
 def test_a_person_can_merge_what_the_guard_refuses(store, tmp_path: Path) -> None:

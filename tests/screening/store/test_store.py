@@ -83,22 +83,26 @@ def test_schema_creation_is_idempotent(store_target: StoreTarget) -> None:
 def test_store_with_another_schema_version_is_refused(store_target: StoreTarget) -> None:
     with store_target.connect() as store, store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"has schema version 99; this litsieve .* version 2"):
+    with pytest.raises(StoreError, match=r"has schema version 99; this litsieve .* version 3"):
         store_target.connect()
 
 
-def test_a_version_1_store_is_migrated(store_target: StoreTarget) -> None:
-    """A store made before the links table gets it (and its triggers) on connect."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_store_is_migrated(store_target: StoreTarget, version: int) -> None:
+    """A store made before the links table (version 1) or the dedup_keys cache (2) gets
+    what it lacks on connect."""
+    dropped = ["DROP TABLE dedup_keys"] + (["DROP TABLE links"] if version == 1 else [])
     with store_target.connect() as store, store.engine.begin() as conn:
-        for statement in ("DROP TABLE links",
-                          "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
+        for statement in (*dropped,
+                          f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version'"):
             conn.exec_driver_sql(statement)
     with store_target.connect() as store:
         assert sa.inspect(store.engine).has_table("links")
+        assert sa.inspect(store.engine).has_table("dedup_keys")
         with store.engine.connect() as conn:
-            version = conn.exec_driver_sql(
+            found = conn.exec_driver_sql(
                 "SELECT value FROM meta WHERE key = 'schema_version'").scalar_one()
-        assert version == "2"
+        assert found == "3"
 
 
 # -- importing ----------------------------------------------------------------------------
