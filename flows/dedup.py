@@ -19,7 +19,8 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from screening.dedup.engine import DedupResult, compare_pairs, conclude, prepare, split_pairs
-from screening.dedup.service import run_dedup
+from screening.dedup.rules import RULES, Rule
+from screening.dedup.service import rules_for, run_dedup
 from screening.review_dir import open_review
 
 __all__ = ["compare_chunk", "dask_runner", "dedup_frame", "dedup_review"]
@@ -29,9 +30,10 @@ CHUNK_PAIRS = 200_000
 
 
 @task(cache_policy=NO_CACHE, name="compare pairs")
-def compare_chunk(normalized: pd.DataFrame, chunk: np.ndarray) -> pd.DataFrame:
+def compare_chunk(normalized: pd.DataFrame, chunk: np.ndarray,
+                  rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
     """Score and decide one chunk of candidate pairs."""
-    return compare_pairs(normalized, chunk)
+    return compare_pairs(normalized, chunk, rules=rules)
 
 
 @flow(name="dedup-frame")
@@ -42,22 +44,24 @@ def dedup_frame(
     known: pd.DataFrame | None = None,
     new_record_ids: set[str] | None = None,
     overrides: dict[tuple[str, str], str] | None = None,
+    rules: tuple[Rule, ...] = RULES,
 ) -> DedupResult:
     """Deduplicate a records frame; the comparison runs as tasks on the task runner."""
     prepared = prepare(frame, known=known, new_record_ids=new_record_ids, overrides=overrides)
     chunks = split_pairs(prepared.pairs, chunk_size)
     if chunks:
-        futures = compare_chunk.map(unmapped(prepared.normalized), chunks)
+        futures = compare_chunk.map(unmapped(prepared.normalized), chunks, unmapped(rules))
         decided = pd.concat([future.result() for future in futures], ignore_index=True)
     else:
-        decided = compare_pairs(prepared.normalized, prepared.pairs)
+        decided = compare_pairs(prepared.normalized, prepared.pairs, rules=rules)
     return conclude(prepared, decided)
 
 
 def _engine(chunk_size: int):
-    def deduplicate(frame, *, workers=1, known=None, new_record_ids=None, overrides=None):
+    def deduplicate(frame, *, workers=1, known=None, new_record_ids=None, overrides=None,
+                    rules=RULES):
         return dedup_frame(frame, chunk_size=chunk_size, known=known,
-                           new_record_ids=new_record_ids, overrides=overrides)
+                           new_record_ids=new_record_ids, overrides=overrides, rules=rules)
 
     return deduplicate
 
@@ -69,7 +73,8 @@ def dedup_review(review_dir: str, *, database_url: str | None = None, full: bool
     review = open_review(Path(review_dir))
     with review.open_store(database_url) as store:
         run_id = store.begin_run("dedup", {"full": full, "flow": True})
-        summary = run_dedup(store, run_id=run_id, full=full, engine=_engine(chunk_size))
+        summary = run_dedup(store, run_id=run_id, full=full, engine=_engine(chunk_size),
+                            rules=rules_for(review.config.dedup))
         result = {"duplicate_records": summary.n_duplicate_records, "maybe": summary.n_maybe,
                   "new_links": summary.new_links, "new_decisions": summary.new_decisions}
         store.finish_run(run_id, "ok", result)

@@ -25,6 +25,7 @@ from screening.errors import ConfigError
 
 __all__ = [
     "CriteriaSection",
+    "DedupSection",
     "ImportSection",
     "PrismaSection",
     "PubmedSection",
@@ -77,6 +78,24 @@ class CriteriaSection(_Section):
     """``[criteria]``: exclusion reason codes and what they mean."""
 
     reasons: dict[str, str] = Field(default_factory=dict)
+
+
+#: How deduplication treats two reports of one work: linked, or left for a person.
+PairPolicy = Literal["maybe", "duplicate"]
+
+
+class DedupSection(_Section):
+    """``[dedup]``: which related reports deduplication links by itself.
+
+    ``conference_abstracts``: a conference abstract and the journal article with the same
+    title, authors and year; ``preprints``: a preprint and its journal version. Both are
+    ``"maybe"`` by default (a person decides). ``cochrane_versions``: the versions of one
+    Cochrane review (same CD number and title), ``"duplicate"`` by default.
+    """
+
+    conference_abstracts: PairPolicy = "maybe"
+    preprints: PairPolicy = "maybe"
+    cochrane_versions: PairPolicy = "duplicate"
 
 
 #: What a source is in the PRISMA 2020 identification boxes (see ``screening.prisma.kinds``).
@@ -164,6 +183,7 @@ class ReviewConfig(_Section):
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     criteria: CriteriaSection = CriteriaSection()
+    dedup: DedupSection = DedupSection()
     prisma: PrismaSection = PrismaSection()
     pubmed: PubmedSection | None = None
     # ``[pooling]`` belongs to the pool flow (flows/pool.py), which validates it strictly;

@@ -37,7 +37,7 @@ def dedup_command(
 
     Prints the duplicates found, the pairs left for a person ("maybe") and the time.
     """
-    from screening.dedup.service import decide_link, run_dedup
+    from screening.dedup.service import decide_link, rules_for, run_dedup
 
     review_dir = open_review(directory)
     with review_dir.open_store(database_url()) as store:
@@ -50,7 +50,8 @@ def dedup_command(
             _review_maybes(store, reviewer)
         run_id = store.begin_run("dedup", {"full": full, "workers": workers})
         try:
-            summary = run_dedup(store, run_id=run_id, workers=workers, full=full)
+            summary = run_dedup(store, run_id=run_id, workers=workers, full=full,
+                                rules=rules_for(review_dir.config.dedup))
         except BaseException:
             store.finish_run(run_id, "failed", {})
             raise

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["DISTINCT", "DUPLICATE", "MAYBE", "RULES", "Rule", "apply_rules"]
+__all__ = ["DISTINCT", "DUPLICATE", "MAYBE", "RULES", "Rule", "apply_rules", "build_rules"]
 
 DUPLICATE = "duplicate"
 MAYBE = "maybe"
@@ -74,15 +74,15 @@ def _years_close(f: pd.DataFrame) -> pd.Series:
     return f["year_diff"] <= 1  # -1 (a year missing) counts as close
 
 
-RULES: tuple[Rule, ...] = (
+_NOTICES: tuple[Rule, ...] = (
     Rule("notice_vs_article",
          "an erratum, retraction, comment or reply is not a duplicate of its article",
          lambda f: f["notice_conflict"], DISTINCT),
     Rule("part_number_differs", "titles name different parts (Part I / Part II, Study 1 / 2)",
          lambda f: f["part_conflict"], DISTINCT),
-    Rule("conference_vs_article",
-         "a conference abstract and a journal article (or a preprint and its journal version)",
-         lambda f: f["kind_conflict"] & _same_title(f, 0.85), MAYBE),
+)
+
+_SAFEGUARDS: tuple[Rule, ...] = (
     Rule("pmid_differs", "different PMIDs: never merged automatically",
          lambda f: f["pmid_conflict"] & _same_title(f, 0.95) & _authors_agree(f, 0.8), MAYBE),
     Rule("pmid_differs_distinct", "different PMIDs and different metadata",
@@ -92,9 +92,9 @@ RULES: tuple[Rule, ...] = (
          lambda f: f["accession_conflict"] & _same_title(f, 0.95), MAYBE),
     Rule("accession_differs_distinct", "different accession numbers from the same database",
          lambda f: f["accession_conflict"], DISTINCT),
-    Rule("cochrane_versions", "versions of one Cochrane review (the same CD number and "
-         "title): one review, updated",
-         lambda f: f["cochrane_eq"] & (f["title_sim"] >= 0.98), DUPLICATE),
+)
+
+_COMPARISONS: tuple[Rule, ...] = (
     Rule("doi_wrong_same_citation", "different DOIs of one registrant on records with the "
          "same title, authors, journal, volume, issue and whole page range: one DOI is wrong",
          lambda f: f["doi_conflict"] & (f["title_sim"] >= 0.97) & ~f["author_missing"]
@@ -181,6 +181,53 @@ RULES: tuple[Rule, ...] = (
     Rule("different", "nothing matches well enough", lambda f: pd.Series(True, index=f.index),
          DISTINCT),
 )
+
+
+def _related_reports(rule_id: str, what: str, conflict: str, policy: str) -> tuple[Rule, ...]:
+    """Two reports of one work in different forms (a conference abstract and the article).
+
+    ``maybe`` by default. Configured as ``duplicate``, they are linked when the title,
+    authors and year agree and no identifier differs; the rest stay ``maybe``.
+    """
+    def unclear(f: pd.DataFrame) -> pd.Series:
+        return f[conflict] & _same_title(f, 0.85)
+
+    if policy == MAYBE:
+        return (Rule(rule_id, f"{what}: a person decides", unclear, MAYBE),)
+
+    def agree(f: pd.DataFrame) -> pd.Series:
+        return (f[conflict] & _same_title(f, 0.95) & _authors_agree(f, 0.8) & _years_close(f)
+                & ~f["pmid_conflict"] & ~f["accession_conflict"] & ~f["doi_conflict"])
+
+    return (Rule(rule_id, f"{what}, the same title, authors and year (configured as "
+                 "duplicates)", agree, DUPLICATE),
+            Rule(f"{rule_id}_unclear", f"{what}, metadata unclear: a person decides",
+                 unclear, MAYBE))
+
+
+def build_rules(*, conference_abstracts: str = MAYBE, preprints: str = MAYBE,
+                cochrane_versions: str = DUPLICATE) -> tuple[Rule, ...]:
+    """The rules in precedence order, with the policies of the config's ``[dedup]``."""
+    for name, policy in (("conference_abstracts", conference_abstracts),
+                         ("preprints", preprints), ("cochrane_versions", cochrane_versions)):
+        if policy not in (MAYBE, DUPLICATE):
+            raise ValueError(f"{name} must be 'maybe' or 'duplicate', not {policy!r}")
+    return (
+        *_NOTICES,
+        *_related_reports("conference_vs_article", "a conference abstract and a journal "
+                          "article", "conference_conflict", conference_abstracts),
+        *_related_reports("preprint_vs_article", "a preprint and its journal version",
+                          "preprint_conflict", preprints),
+        *_SAFEGUARDS,
+        Rule("cochrane_versions", "versions of one Cochrane review (the same CD number and "
+             "title): one review, updated",
+             lambda f: f["cochrane_eq"] & (f["title_sim"] >= 0.98), cochrane_versions),
+        *_COMPARISONS,
+    )
+
+
+#: The default rules (``build_rules()`` with every policy at its default).
+RULES: tuple[Rule, ...] = build_rules()
 
 
 def apply_rules(features: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:

@@ -23,22 +23,23 @@ from screening import columns as C
 from screening.columns import records_frame
 from screening.dedup.engine import DedupResult, deduplicate
 from screening.dedup.normalize import KEY_COLUMNS, normalizer_version
-from screening.dedup.rules import DISTINCT, DUPLICATE, MAYBE, RULES
+from screening.dedup.rules import DISTINCT, DUPLICATE, MAYBE, RULES, Rule, build_rules
 from screening.errors import ReviewError
 from screening.model import Actor, Outcome, Stage
+from screening.settings import DedupSection
 from screening.store import DecisionRow, LinkRow, ReviewStore
 from screening.store._common import litsieve_version
 
-__all__ = ["DedupSummary", "decide_link", "dedup_actor", "rules_hash", "run_dedup"]
+__all__ = ["DedupSummary", "decide_link", "dedup_actor", "rules_for", "rules_hash", "run_dedup"]
 
 
 def dedup_actor() -> str:
     return Actor.model("litsieve-dedup", litsieve_version())
 
 
-def rules_hash() -> str:
+def rules_hash(rules: tuple[Rule, ...] = RULES) -> str:
     """A hash of the rule set (ids, descriptions and order): stored with every link."""
-    text = "\n".join(f"{rule.id}|{rule.description}|{rule.outcome}" for rule in RULES)
+    text = "\n".join(f"{rule.id}|{rule.description}|{rule.outcome}" for rule in rules)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -90,11 +91,19 @@ def _frames(store: ReviewStore, new_sources: list[str] | None
     return frame, known, new_ids
 
 
+def rules_for(config: DedupSection) -> tuple[Rule, ...]:
+    """The rules with the review's ``[dedup]`` policies."""
+    return build_rules(conference_abstracts=config.conference_abstracts,
+                       preprints=config.preprints, cochrane_versions=config.cochrane_versions)
+
+
 def run_dedup(
     store: ReviewStore, *, run_id: str, workers: int = 1, full: bool = False,
-    engine=deduplicate,
+    engine=deduplicate, rules: tuple[Rule, ...] = RULES,
 ) -> DedupSummary:
     """Deduplicate every parsed record of the review and record the result.
+
+    ``rules``: the rule set (``rules_for(review.config.dedup)`` for a review's policies).
 
     ``engine`` is the function that deduplicates a frame: ``deduplicate`` in this
     process, or flows/dedup.py's version that spreads the comparison over workers.
@@ -112,10 +121,12 @@ def run_dedup(
         result = None
     else:
         result = engine(frame, workers=workers, known=known, new_record_ids=new_ids,
-                        overrides=overrides)
+                        overrides=overrides, rules=rules)
         _cache_keys(store, result.normalized, replace_all=known is None)
-    new_links = _record_links(store, result, current, overrides, run_id, full or new_ids is None)
-    new_decisions = _record_decisions(store, result, run_id)
+    params = rules_hash(rules)
+    new_links = _record_links(store, result, current, overrides, run_id,
+                              full or new_ids is None, params)
+    new_decisions = _record_decisions(store, result, run_id, params)
     clusters = result.clusters if result is not None else None
     sizes = clusters["cluster_id"].value_counts() if clusters is not None else []
     return DedupSummary(
@@ -143,9 +154,9 @@ def _cache_keys(store: ReviewStore, normalized: pd.DataFrame | None, *, replace_
 
 def _record_links(
     store: ReviewStore, result: DedupResult | None, current: dict, overrides: dict,
-    run_id: str, whole_review: bool,
+    run_id: str, whole_review: bool, params: str,
 ) -> int:
-    actor, params = dedup_actor(), rules_hash()
+    actor = dedup_actor()
     rows = []
     found = set()
     if result is not None:
@@ -175,11 +186,12 @@ def _record_links(
     return store.add_links(rows)
 
 
-def _record_decisions(store: ReviewStore, result: DedupResult | None, run_id: str) -> int:
+def _record_decisions(store: ReviewStore, result: DedupResult | None, run_id: str,
+                      params: str) -> int:
     latest = {row.record_id: row for row in store.latest_record_decisions(
         stage=Stage.DEDUPLICATION.value)}
     rows = []
-    actor, params = dedup_actor(), rules_hash()
+    actor = dedup_actor()
     if result is not None:
         for record_id, cluster_id, canonical in result.clusters.itertuples(index=False):
             before = latest.get(record_id)

@@ -138,6 +138,10 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
     out["notice_conflict"] = out["kind_conflict"] & (
         (left["n_kind"] == "notice") | (right["n_kind"] == "notice")
     )
+    out["conference_conflict"] = out["kind_conflict"] & ~out["notice_conflict"] & (
+        (left["n_kind"] == "conference") | (right["n_kind"] == "conference"))
+    out["preprint_conflict"] = (out["kind_conflict"] & ~out["notice_conflict"]
+                                & ~out["conference_conflict"])
     out["part_conflict"] = [
         _parts(a) != _parts(b) for a, b in zip(left["n_title"], right["n_title"], strict=True)
     ]

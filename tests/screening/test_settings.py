@@ -17,6 +17,8 @@ def test_example_config_loads() -> None:
     assert config.sources["embase"].database == "Embase"
     assert "wrong_design" in config.criteria.reasons
     assert config.import_.on_bad_record == "error"
+    assert (config.dedup.conference_abstracts, config.dedup.cochrane_versions) == (
+        "maybe", "duplicate")
 
 
 @pytest.mark.parametrize(
@@ -29,8 +31,11 @@ def test_example_config_loads() -> None:
          "r.toml: import.on_bad_record: Input should be 'error' or 'quarantine' (got 'skip')"),
         ('[review\nname = "x"\n', "r.toml: not valid TOML"),
         ('[review]\nname = "x"\n[ranking]\nmodel = "svm"\n', "r.toml: ranking: unknown key"),
+        ('[review]\nname = "x"\n[dedup]\npreprints = "always"\n',
+         "r.toml: dedup.preprints: Input should be 'maybe' or 'duplicate' (got 'always')"),
     ],
-    ids=["typo-in-source", "missing-name", "bad-choice", "bad-toml", "unknown-section"],
+    ids=["typo-in-source", "missing-name", "bad-choice", "bad-toml", "unknown-section",
+         "bad-dedup-policy"],
 )
 def test_config_errors_name_file_and_key(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:

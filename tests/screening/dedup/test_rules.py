@@ -10,6 +10,7 @@ import pytest
 
 from screening.dedup import RULES, deduplicate
 from screening.dedup.engine import classify_pair
+from screening.dedup.rules import build_rules
 
 CASES = json.loads((Path(__file__).parents[2] / "data" / "dedup_cases.json").read_text())
 
@@ -45,3 +46,35 @@ def test_every_rule_but_the_default_is_exercised_or_documented() -> None:
     safeguards = {"notice_vs_article", "pmid_differs", "accession_differs", "part_number_differs",
                   "conference_vs_article", "year_far", "container_differs"}
     assert safeguards <= covered
+
+
+def _case(case_id: str) -> dict:
+    return next(c for c in CASES if c["id"] == case_id)
+
+
+@pytest.mark.parametrize(("case_id", "policy", "expected"), [
+    ("conference_abstract", {"conference_abstracts": "duplicate"},
+     ("duplicate", "conference_vs_article")),
+    ("preprint", {"preprints": "duplicate"}, ("duplicate", "preprint_vs_article")),
+    ("cochrane_versions", {"cochrane_versions": "maybe"}, ("maybe", "cochrane_versions")),
+])
+def test_the_config_decides_related_reports(case_id: str, policy: dict, expected) -> None:
+    case = _case(case_id)
+    rules = build_rules(**policy)
+    assert classify_pair(case["record_a"], case["record_b"], rules=rules)[:2] == expected
+    # The other policies keep their defaults.
+    assert classify_pair(case["record_a"], case["record_b"])[:2] == (case["expected"],
+                                                                     case["rule"])
+
+
+def test_configured_duplicates_still_leave_unclear_pairs_to_a_person() -> None:
+    case = _case("conference_abstract")
+    other_authors = {**case["record_b"], "authors": "Nakamura, Kenji; Berg, Lise"}
+    rules = build_rules(conference_abstracts="duplicate")
+    assert classify_pair(case["record_a"], other_authors, rules=rules)[:2] == (
+        "maybe", "conference_vs_article_unclear")
+
+
+def test_a_policy_is_maybe_or_duplicate() -> None:
+    with pytest.raises(ValueError, match="preprints must be 'maybe' or 'duplicate', not 'yes'"):
+        build_rules(preprints="yes")

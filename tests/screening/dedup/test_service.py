@@ -187,3 +187,41 @@ def test_cli_dedup_undo_and_review(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("d\n"))
     assert main(["dedup", str(review), "--review"]) == 0
     assert "No pairs wait for a decision." in capsys.readouterr().out
+
+
+_ARTICLE = """TY  - JOUR
+TI  - Intravenous ketamine for chronic low back pain: a randomised controlled trial
+AU  - Almeida, Rita
+AU  - Okafor, Chidi
+PY  - 2019
+JO  - Pain Medicine
+VL  - 20
+IS  - 4
+SP  - 712
+EP  - 721
+ER  -
+
+"""
+_ABSTRACT = _ARTICLE.replace("TY  - JOUR", "TY  - CONF").replace(
+    "JO  - Pain Medicine", "JO  - Regional Anesthesia and Pain Medicine").replace(
+    "VL  - 20", "VL  - 44").replace("SP  - 712\nEP  - 721", "SP  - A112")
+
+
+@pytest.mark.parametrize(("policy", "expected"), [(None, "maybe"), ("duplicate", "duplicate")])
+def test_the_review_config_decides_conference_abstracts(tmp_path: Path, monkeypatch,
+                                                        policy, expected) -> None:
+    from screening.review_dir import open_review
+
+    monkeypatch.delenv("LITSIEVE_DATABASE_URL", raising=False)
+    export = tmp_path / "two.ris"
+    export.write_text(_ARTICLE + _ABSTRACT, encoding="utf-8")
+    config = tmp_path / "review.toml"
+    config.write_text('[review]\nname = "x"\n' + (
+        f'[dedup]\nconference_abstracts = "{policy}"\n' if policy else ""), encoding="utf-8")
+    review = tmp_path / "review"
+    assert main(["init", str(review), "--config", str(config)]) == 0
+    assert main(["import", str(review), str(export), "--database", "Embase"]) == 0
+    assert main(["dedup", str(review)]) == 0
+    with open_review(review).open_store() as store:
+        (link,) = store.latest_links()
+    assert (link.outcome, link.rule_id) == (expected, "conference_vs_article")
