@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -78,6 +79,8 @@ def _ascii_lower(series: pd.Series) -> pd.Series:
 def _words(series: pd.Series) -> pd.Series:
     text = _ascii_lower(series).str.replace(r"<[^>]{1,40}>", " ", regex=True)
     text = text.str.replace(r"&[a-z]+;", " ", regex=True)
+    # "symptom's" = "symptoms": an apostrophe joins, it does not split a word.
+    text = text.str.replace(r"(?<=[a-z])['\u2019](?=[a-z])", "", regex=True)
     return text.str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
 
 
@@ -126,6 +129,8 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["n_title_key"] = title.str.replace(" ", "", regex=False)
     out["n_authors"], out["n_first_author"] = _surnames(get(C.AUTHORS))
     year = pd.to_numeric(get(C.YEAR), errors="coerce")
+    # "1761" (an issue number in the year field) is no year: treated as missing.
+    year = year.where((year >= 1800) & (year <= date.today().year + 2))
     out["n_year"] = year.astype("Int64").astype(str).replace("<NA>", "")
     journal = _words(get(C.JOURNAL))
     # Embase's legacy "Source" string in the journal field:

@@ -70,6 +70,13 @@ def _short_title_citation(f: pd.DataFrame) -> pd.Series:
     return base & (located | same)
 
 
+def _specific_item(f: pd.DataFrame) -> pd.Series:
+    # A long title, the same authors and year: no recurring column; an issue that differs
+    # is a data error (record numbers in the issue field).
+    return ((f["title_words"] > 10) & (f["title_sim"] >= 0.97) & ~f["author_missing"]
+            & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0))
+
+
 def _years_close(f: pd.DataFrame) -> pd.Series:
     return f["year_diff"] <= 1  # -1 (a year missing) counts as close
 
@@ -139,7 +146,8 @@ _COMPARISONS: tuple[Rule, ...] = (
          lambda f: _container_conflict(f), DISTINCT),
     Rule("issue_differs", "same volume but another issue, and no first page to compare "
          "(a recurring column such as \"Editor's Comments\")",
-         lambda f: f["issue_conflict"] & ~f["page_eq"] & ~f["doi_eq"], DISTINCT),
+         lambda f: f["issue_conflict"] & ~f["page_eq"] & ~f["doi_eq"] & ~_specific_item(f),
+         DISTINCT),
     Rule("short_title", "a short or generic title (editorials, columns): duplicate only with "
          "the same authors, journal and year, and the same volume, page or abstract",
          lambda f: (f["title_words"] <= 5) & ~_short_title_citation(f), DISTINCT),
@@ -219,9 +227,12 @@ def build_rules(*, conference_abstracts: str = MAYBE, preprints: str = MAYBE,
         *_related_reports("preprint_vs_article", "a preprint and its journal version",
                           "preprint_conflict", preprints),
         *_SAFEGUARDS,
-        Rule("cochrane_versions", "versions of one Cochrane review (the same CD number and "
-             "title): one review, updated",
-             lambda f: f["cochrane_eq"] & (f["title_sim"] >= 0.98), cochrane_versions),
+        Rule("cochrane_versions", "versions of one Cochrane review (the same CD number, and "
+             "the same title, or a retitled one by the same authors): one review, updated",
+             lambda f: f["cochrane_eq"] & ((f["title_sim"] >= 0.98) | (
+                 ~f["author_missing"] & (f["author_sim"] >= 0.9)
+                 & ((f["title_tokens"] >= 0.8) | _contained_title(f)))),
+             cochrane_versions),
         *_COMPARISONS,
     )
 
