@@ -89,7 +89,7 @@ def _prepare(tool: str, path: Path):
     if tool == "litsieve-medline-tags":
         from screening.readers.medline import iter_medline_records
 
-        return lambda: sum(1 for *_, tags in iter_medline_records(path, "utf-8") if tags)
+        return lambda: sum(1 for *_, tags, _ in iter_medline_records(path, "utf-8") if tags)
     if tool == "litsieve-ris":
         from screening.readers.ris import RisReader
 

@@ -4,8 +4,9 @@
  * Why C: grouping "TAG - value" lines into tag -> [values] is the one loop of the readers
  * that runs once per line (about 80 lines per PubMed record); in Python it costs more
  * than everything else in parsing together (measured), and no maintained package does it.
- * screening/readers/tagged.py holds the pure-Python version of the same function, used
- * when this module is not built; a property test checks that both give the same result.
+ * screening/readers/tagged.py and medline_split.py hold the pure-Python versions of its
+ * two functions, used when this module is not built; property tests check that both give
+ * the same results.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,6 +22,98 @@ static int
 is_trailing_space(Py_UCS4 ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/*
+ * Tag names repeat on every record: a small open-addressing table maps the (at most four)
+ * characters of a tag to one interned str, so no string is made per line for its tag.
+ * Longer tags are made and interned each time.
+ */
+#define KEY_SLOTS 512
+static struct {
+    Py_UCS4 chars[4];
+    Py_ssize_t len;
+    PyObject *key;
+} key_cache[KEY_SLOTS];
+
+static PyObject *
+cached_key(PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t len)
+{
+    Py_UCS4 chars[4] = {0, 0, 0, 0};
+    size_t h = (size_t)len;
+    if (len > 4) {
+        goto uncached;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        chars[i] = PyUnicode_READ(kind, data, start + i);
+        h = h * 131 + chars[i];
+    }
+    for (size_t probe = 0; probe < KEY_SLOTS; probe++) {
+        size_t slot = (h + probe) % KEY_SLOTS;
+        if (key_cache[slot].key == NULL) {
+            PyObject *key = PyUnicode_Substring(text, start, start + len);
+            if (key == NULL) {
+                return NULL;
+            }
+            PyUnicode_InternInPlace(&key);
+            memcpy(key_cache[slot].chars, chars, sizeof(chars));
+            key_cache[slot].len = len;
+            key_cache[slot].key = key;  /* the cache keeps one reference for good */
+            Py_INCREF(key);
+            return key;
+        }
+        if (key_cache[slot].len == len && memcmp(key_cache[slot].chars, chars, sizeof(chars)) == 0) {
+            Py_INCREF(key_cache[slot].key);
+            return key_cache[slot].key;
+        }
+    }
+    /* table full (more than KEY_SLOTS distinct tags): make the key the slow way */
+uncached:;
+    PyObject *key = PyUnicode_Substring(text, start, start + len);
+    if (key != NULL) {
+        PyUnicode_InternInPlace(&key);
+    }
+    return key;
+}
+
+/*
+ * A new list holding `value`, for result[key]. The list, and the finished dict of such
+ * lists, are untracked by the garbage collector, as CPython itself does for tuples and
+ * dicts of strings: they hold only str (a dict that later gets a container is tracked
+ * again by CPython). Without this, the garbage collector went through every list of a
+ * chunk's records again and again: 30% of the time of splitting MEDLINE (measured).
+ */
+static PyObject *
+new_value_list(PyObject *value)
+{
+    PyObject *values = PyList_New(1);
+    if (values == NULL) {
+        return NULL;
+    }
+    Py_INCREF(value);
+    PyList_SET_ITEM(values, 0, value);
+    PyObject_GC_UnTrack(values);
+    return values;
+}
+
+/* Append `value` to result[key]. */
+static int
+append_value(PyObject *result, PyObject *key, PyObject *value)
+{
+    PyObject *values = PyDict_GetItemWithError(result, key); /* borrowed */
+    if (values != NULL) {
+        return PyList_Append(values, value);
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    values = new_value_list(value);
+    if (values == NULL) {
+        return -1;
+    }
+    int failed = PyDict_SetItem(result, key, values);
+    Py_DECREF(values);
+    return failed;
 }
 
 /*
@@ -99,44 +192,24 @@ group_tag_lines(PyObject *self, PyObject *args)
         while (value_end > value_start && is_trailing_space(PyUnicode_READ(kind, data, value_end - 1))) {
             value_end--;
         }
-        PyObject *key = PyUnicode_Substring(text, start, start + key_len);
+        PyObject *key = cached_key(text, kind, data, start, key_len);
         if (key == NULL) {
             goto error;
         }
-        PyUnicode_InternInPlace(&key);
         PyObject *value = PyUnicode_Substring(text, value_start, value_end);
         if (value == NULL) {
             Py_DECREF(key);
             goto error;
         }
-        PyObject *values = PyDict_GetItemWithError(result, key); /* borrowed */
-        int failed;
-        if (values == NULL) {
-            if (PyErr_Occurred()) {
-                Py_DECREF(key);
-                Py_DECREF(value);
-                goto error;
-            }
-            values = PyList_New(1);
-            if (values == NULL) {
-                Py_DECREF(key);
-                Py_DECREF(value);
-                goto error;
-            }
-            PyList_SET_ITEM(values, 0, value); /* steals the reference */
-            failed = PyDict_SetItem(result, key, values);
-            Py_DECREF(values);
-        }
-        else {
-            failed = PyList_Append(values, value);
-            Py_DECREF(value);
-        }
+        int failed = append_value(result, key, value);
+        Py_DECREF(value);
         Py_DECREF(key);
         if (failed) {
             goto error;
         }
         start = end + 1;
     }
+    PyObject_GC_UnTrack(result);  /* see new_value_list */
     return result;
 
 mismatch:
@@ -147,53 +220,6 @@ error:
     return NULL;
 }
 
-
-/*
- * Tag names repeat on every record: a small open-addressing table maps the (at most four)
- * characters of a tag to one interned str, so no string is made per line for its tag.
- */
-#define KEY_SLOTS 512
-static struct {
-    Py_UCS4 chars[4];
-    Py_ssize_t len;
-    PyObject *key;
-} key_cache[KEY_SLOTS];
-
-static PyObject *
-cached_key(PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t len)
-{
-    Py_UCS4 chars[4] = {0, 0, 0, 0};
-    size_t h = (size_t)len;
-    for (Py_ssize_t i = 0; i < len; i++) {
-        chars[i] = PyUnicode_READ(kind, data, start + i);
-        h = h * 131 + chars[i];
-    }
-    for (size_t probe = 0; probe < KEY_SLOTS; probe++) {
-        size_t slot = (h + probe) % KEY_SLOTS;
-        if (key_cache[slot].key == NULL) {
-            PyObject *key = PyUnicode_Substring(text, start, start + len);
-            if (key == NULL) {
-                return NULL;
-            }
-            PyUnicode_InternInPlace(&key);
-            memcpy(key_cache[slot].chars, chars, sizeof(chars));
-            key_cache[slot].len = len;
-            key_cache[slot].key = key;  /* the cache keeps one reference for good */
-            Py_INCREF(key);
-            return key;
-        }
-        if (key_cache[slot].len == len && memcmp(key_cache[slot].chars, chars, sizeof(chars)) == 0) {
-            Py_INCREF(key_cache[slot].key);
-            return key_cache[slot].key;
-        }
-    }
-    /* table full (more than KEY_SLOTS distinct tags): make the key the slow way */
-    PyObject *key = PyUnicode_Substring(text, start, start + len);
-    if (key != NULL) {
-        PyUnicode_InternInPlace(&key);
-    }
-    return key;
-}
 
 /* Whether line [ls, le) is a MEDLINE tag line; sets *key_len. */
 static int
@@ -235,141 +261,235 @@ is_blank(Py_UCS4 ch)
     return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-/* Append the finished value to result[key]: `value`, or `pieces` joined by one space. */
-static int
-medline_store(PyObject *result, PyObject *key, PyObject *value, PyObject *pieces)
+/*
+ * The text of one value: `n` pieces of `text` (its first line and its continuation lines,
+ * already trimmed) joined by one space, built in one allocation.
+ */
+typedef struct {
+    Py_ssize_t start, end;
+} span;
+
+static PyObject *
+joined_value(PyObject *text, int kind, const void *data, const span *pieces, Py_ssize_t n)
 {
-    if (pieces != NULL) {
-        PyObject *space = PyUnicode_FromString(" ");
-        if (space == NULL) {
-            return -1;
-        }
-        value = PyUnicode_Join(space, pieces);
-        Py_DECREF(space);
-        if (value == NULL) {
-            return -1;
+    if (n == 1) {
+        return PyUnicode_Substring(text, pieces[0].start, pieces[0].end);
+    }
+    Py_ssize_t length = n - 1;
+    const int ascii = PyUnicode_IS_ASCII(text);
+    Py_UCS4 max_char = ascii ? 127 : ' ';
+    for (Py_ssize_t p = 0; p < n; p++) {
+        length += pieces[p].end - pieces[p].start;
+        if (!ascii && (kind != PyUnicode_1BYTE_KIND || max_char < 128)) {
+            /* the exact maximum: a str must use the narrowest kind that holds it */
+            for (Py_ssize_t i = pieces[p].start; i < pieces[p].end; i++) {
+                Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+                if (ch > max_char) {
+                    max_char = ch;
+                }
+            }
         }
     }
-    else {
-        Py_INCREF(value);
+    PyObject *value = PyUnicode_New(length, max_char);
+    if (value == NULL) {
+        return NULL;
     }
-    PyObject *values = PyDict_GetItemWithError(result, key);
-    int failed;
-    if (values == NULL) {
-        if (PyErr_Occurred()) {
+    Py_ssize_t at = 0;
+    for (Py_ssize_t p = 0; p < n; p++) {
+        if (p > 0) {
+            PyUnicode_WRITE(PyUnicode_KIND(value), PyUnicode_DATA(value), at, ' ');
+            at++;
+        }
+        Py_ssize_t len = pieces[p].end - pieces[p].start;
+        if (PyUnicode_CopyCharacters(value, at, text, pieces[p].start, len) < 0) {
             Py_DECREF(value);
-            return -1;
+            return NULL;
         }
-        values = PyList_New(1);
-        if (values == NULL) {
-            Py_DECREF(value);
-            return -1;
-        }
-        PyList_SET_ITEM(values, 0, value);
-        failed = PyDict_SetItem(result, key, values);
-        Py_DECREF(values);
+        at += len;
     }
-    else {
-        failed = PyList_Append(values, value);
-        Py_DECREF(value);
+    return value;
+}
+
+/* Append the value whose pieces are `pieces[0:n]` to result[key]. */
+static int
+medline_store(PyObject *result, PyObject *key, PyObject *text, int kind, const void *data,
+              const span *pieces, Py_ssize_t n)
+{
+    PyObject *value = joined_value(text, kind, data, pieces, n);
+    if (value == NULL) {
+        return -1;
     }
+    int failed = append_value(result, key, value);
+    Py_DECREF(value);
     return failed;
 }
 
-/* Parse one record [s, e): tag -> [values], or Py_None when a line is not regular. */
+/* Offset of the next newline in [from, n), or -1; memchr for one-byte text. */
+static Py_ssize_t
+find_newline(PyObject *text, int kind, const void *data, Py_ssize_t from, Py_ssize_t n)
+{
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *base = (const char *)data;
+        const char *found = memchr(base + from, '\n', n - from);
+        return found == NULL ? -1 : found - base;
+    }
+    return PyUnicode_FindChar(text, '\n', from, n, 1);
+}
+
+#define INLINE_PIECES 64
+
+/* The value being read: its tag and its lines (on the heap past INLINE_PIECES). */
+typedef struct {
+    PyObject *key;
+    span inline_pieces[INLINE_PIECES];
+    span *pieces;
+    Py_ssize_t n_pieces, capacity;
+} reading;
+
+static int
+add_piece(reading *r, Py_ssize_t start, Py_ssize_t end)
+{
+    if (r->n_pieces == r->capacity) {
+        span *grown = PyMem_Malloc(2 * r->capacity * sizeof(span));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(grown, r->pieces, r->n_pieces * sizeof(span));
+        if (r->pieces != r->inline_pieces) {
+            PyMem_Free(r->pieces);
+        }
+        r->pieces = grown;
+        r->capacity *= 2;
+    }
+    r->pieces[r->n_pieces].start = start;
+    r->pieces[r->n_pieces].end = end;
+    r->n_pieces++;
+    return 0;
+}
+
+/*
+ * Read line [ls, le) of a record into `result`. Returns 0, or 1 when the line is neither a
+ * tag line nor a continuation (the record is irregular), or -1 on error.
+ */
+static int
+medline_line(PyObject *result, reading *r, PyObject *text, int kind, const void *data,
+             Py_ssize_t ls, Py_ssize_t le)
+{
+    if (ls == le) {
+        return 0;
+    }
+    Py_UCS4 first = PyUnicode_READ(kind, data, ls);
+    Py_ssize_t key_len;
+    if (first == ' ' || first == '\t') {
+        /* continuation: its text, trimmed, joins the current value with one space */
+        Py_ssize_t cs = ls, ce = le;
+        while (cs < ce && is_blank(PyUnicode_READ(kind, data, cs))) {
+            cs++;
+        }
+        while (ce > cs && is_blank(PyUnicode_READ(kind, data, ce - 1))) {
+            ce--;
+        }
+        if (cs == ce) {
+            return 0;
+        }
+        if (r->key == NULL) {
+            return 1;
+        }
+        return add_piece(r, cs, ce);
+    }
+    if (!medline_tag_line(kind, data, ls, le, &key_len)) {
+        return 1;
+    }
+    if (r->key != NULL) {
+        if (medline_store(result, r->key, text, kind, data, r->pieces, r->n_pieces) < 0) {
+            return -1;
+        }
+        Py_CLEAR(r->key);
+    }
+    r->key = cached_key(text, kind, data, ls, key_len);
+    if (r->key == NULL) {
+        return -1;
+    }
+    Py_ssize_t vs = ls + 6 < le ? ls + 6 : le;
+    Py_ssize_t ve = le;
+    while (ve > vs && is_blank(PyUnicode_READ(kind, data, ve - 1))) {
+        ve--;
+    }
+    r->pieces[0].start = vs;
+    r->pieces[0].end = ve;
+    r->n_pieces = 1;
+    return 0;
+}
+
+/*
+ * Read the record that starts at s (not an empty line) and runs to the first empty line
+ * or the end of the text, in one pass over its lines. Sets *end (the newline that ends
+ * its last line, or the end of the text), *lines (the newlines before it) and *found
+ * (whether an empty line follows). Returns tag -> [values], Py_None when a line is not
+ * regular, or NULL on error.
+ */
 static PyObject *
-medline_record_tags(PyObject *text, int kind, const void *data, Py_ssize_t s, Py_ssize_t e)
+medline_record_tags(PyObject *text, int kind, const void *data, Py_ssize_t s, Py_ssize_t n,
+                    Py_ssize_t *end, Py_ssize_t *lines, int *found)
 {
     PyObject *result = PyDict_New();
-    PyObject *key = NULL, *value = NULL, *pieces = NULL;  /* the value being read */
     if (result == NULL) {
         return NULL;
     }
+    reading r;
+    r.key = NULL;
+    r.pieces = r.inline_pieces;
+    r.n_pieces = 0;
+    r.capacity = INLINE_PIECES;
+    int regular = 1;
+    *lines = 0;
     Py_ssize_t ls = s;
-    while (ls < e) {
-        Py_ssize_t le = PyUnicode_FindChar(text, '\n', ls, e, 1);
+    while (1) {
+        Py_ssize_t le = find_newline(text, kind, data, ls, n);
         if (le == -2) {
             goto error;
         }
-        if (le == -1) {
-            le = e;
-        }
-        Py_UCS4 first = PyUnicode_READ(kind, data, ls);
-        Py_ssize_t key_len;
-        if (first == ' ' || first == '\t') {
-            /* continuation: its text, trimmed, joins the current value with one space */
-            Py_ssize_t cs = ls, ce = le;
-            while (cs < ce && is_blank(PyUnicode_READ(kind, data, cs))) {
-                cs++;
-            }
-            while (ce > cs && is_blank(PyUnicode_READ(kind, data, ce - 1))) {
-                ce--;
-            }
-            if (cs < ce) {
-                if (key == NULL) {
-                    goto irregular;
-                }
-                if (pieces == NULL) {
-                    pieces = PyList_New(1);
-                    if (pieces == NULL) {
-                        goto error;
-                    }
-                    Py_INCREF(value);
-                    PyList_SET_ITEM(pieces, 0, value);
-                }
-                PyObject *piece = PyUnicode_Substring(text, cs, ce);
-                if (piece == NULL || PyList_Append(pieces, piece) < 0) {
-                    Py_XDECREF(piece);
-                    goto error;
-                }
-                Py_DECREF(piece);
-            }
-        }
-        else if (medline_tag_line(kind, data, ls, le, &key_len)) {
-            if (key != NULL) {
-                if (medline_store(result, key, value, pieces) < 0) {
-                    goto error;
-                }
-                Py_CLEAR(key);
-                Py_CLEAR(value);
-                Py_CLEAR(pieces);
-            }
-            key = cached_key(text, kind, data, ls, key_len);
-            if (key == NULL) {
+        Py_ssize_t line_end = le == -1 ? n : le;
+        if (regular) {
+            int status = medline_line(result, &r, text, kind, data, ls, line_end);
+            if (status < 0) {
                 goto error;
             }
-            Py_ssize_t vs = ls + 6 < le ? ls + 6 : le;
-            Py_ssize_t ve = le;
-            while (ve > vs && is_blank(PyUnicode_READ(kind, data, ve - 1))) {
-                ve--;
-            }
-            value = PyUnicode_Substring(text, vs, ve);
-            if (value == NULL) {
-                goto error;
-            }
+            regular = status == 0;
         }
-        else if (ls < le) {
-            goto irregular;
+        if (le == -1 || le + 1 >= n) {
+            *end = line_end;  /* the text ends here, or with this line's newline */
+            *found = 0;
+            break;
         }
+        if (PyUnicode_READ(kind, data, le + 1) == '\n') {
+            *end = le;
+            *found = 1;
+            break;
+        }
+        (*lines)++;
         ls = le + 1;
     }
-    if (key != NULL && medline_store(result, key, value, pieces) < 0) {
+    if (regular && r.key != NULL
+            && medline_store(result, r.key, text, kind, data, r.pieces, r.n_pieces) < 0) {
         goto error;
     }
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    Py_XDECREF(pieces);
+    Py_XDECREF(r.key);
+    if (r.pieces != r.inline_pieces) {
+        PyMem_Free(r.pieces);
+    }
+    if (!regular) {
+        Py_DECREF(result);
+        Py_RETURN_NONE;
+    }
+    PyObject_GC_UnTrack(result);  /* see new_value_list */
     return result;
-irregular:
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    Py_XDECREF(pieces);
-    Py_DECREF(result);
-    Py_RETURN_NONE;
 error:
-    Py_XDECREF(key);
-    Py_XDECREF(value);
-    Py_XDECREF(pieces);
+    Py_XDECREF(r.key);
+    if (r.pieces != r.inline_pieces) {
+        PyMem_Free(r.pieces);
+    }
     Py_DECREF(result);
     return NULL;
 }
@@ -406,30 +526,14 @@ medline_records(PyObject *self, PyObject *args)
         if (pos >= n) {
             break;
         }
-        /* the record runs to the next empty line */
-        Py_ssize_t end = pos, lines = 0, found = 0;
-        while (1) {
-            Py_ssize_t nl = PyUnicode_FindChar(text, '\n', end, n, 1);
-            if (nl == -2) {
-                goto error;
-            }
-            if (nl == -1) {
-                end = n;
-                break;
-            }
-            if (nl + 1 < n && PyUnicode_READ(kind, data, nl + 1) == '\n') {
-                end = nl;
-                found = 1;
-                break;
-            }
-            if (nl + 1 >= n) {
-                end = nl;  /* the text ends with this line's newline */
-                break;
-            }
-            lines++;
-            end = nl + 1;
+        Py_ssize_t end, lines;
+        int found;
+        PyObject *tags = medline_record_tags(text, kind, data, pos, n, &end, &lines, &found);
+        if (tags == NULL) {
+            goto error;
         }
         if (!found && !final) {
+            Py_DECREF(tags);
             break;
         }
         /* a record of blanks only is not a record (the Python path skips it too) */
@@ -438,11 +542,10 @@ medline_records(PyObject *self, PyObject *args)
             Py_UCS4 ch = PyUnicode_READ(kind, data, i);
             blank = ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
         }
-        if (!blank) {
-            PyObject *tags = medline_record_tags(text, kind, data, pos, end);
-            if (tags == NULL) {
-                goto error;
-            }
+        if (blank) {
+            Py_DECREF(tags);
+        }
+        else {
             PyObject *item = Py_BuildValue("(nnnnN)", pos, end, line, line + lines, tags);
             if (item == NULL || PyList_Append(records, item) < 0) {
                 Py_XDECREF(item);

@@ -10,7 +10,6 @@ the user (``--format``) or from the best :meth:`Reader.sniff` score of its conte
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import ClassVar
 from screening.errors import Problem, RegistryError, UnknownFormatError
 from screening.model import Flag, Record, SourceRef
 from screening.readers import fields as F
+from screening.readers.construct import new_record
 from screening.readers.textio import read_head
 
 __all__ = [
@@ -204,25 +204,7 @@ def _preview(text: str) -> str:
     return first[:40]
 
 
-# Anything clean_text would change in a list of values joined by U+001F.
-_DIRTY = re.compile(r"[&<\n\t\r]|  | \x1f|\x1f |\x1f\x1f")
-
-
-def _tuple(values: Iterable[str] | None) -> tuple[str, ...]:
-    if not values:
-        return ()
-    # Fast path for the common case (author lists run to hundreds): one regex search over
-    # the joined values instead of clean_text per value.
-    if isinstance(values, list | tuple):
-        joined = "\x1f".join(values)
-        if joined and joined[0] != " " and joined[-1] != " " and _DIRTY.search(joined) is None:
-            return tuple(values)
-    out: list[str] = []
-    for value in values:
-        text = F.clean_text(value)
-        if text:
-            out.append(text)
-    return tuple(out)
+_NO_IDS: Mapping[str, str] = MappingProxyType({})
 
 
 def build_record(
@@ -273,10 +255,12 @@ def build_record(
                 Problem(source.path, source.line_start, "year", "not a year", year.strip())
             )
     page_text, start, stop = F.normalize_pages(pages, end_page)
-    pub_types = _tuple(publication_types)
-    all_flags = set(flags) | F.flags_from_types(pub_types)
-    if translated:
-        all_flags.add(Flag.TRANSLATED_TITLE.value)
+    pub_types = F.clean_values(publication_types)
+    all_flags = F.type_flags(pub_types)
+    if flags or translated:
+        all_flags = all_flags.union(flags)
+        if translated:
+            all_flags |= {Flag.TRANSLATED_TITLE.value}
     pmid_text = pmid.strip() if pmid else None
     if pmid_text and not pmid_text.isdigit():
         digits = "".join(ch for ch in pmid_text if ch.isdigit())
@@ -285,14 +269,14 @@ def build_record(
                 Problem(source.path, source.line_start, "pmid", "not a PMID", pmid_text)
             )
         pmid_text = digits or None
-    record = Record(
+    record = new_record(
         source=source,
-        native_id=native_id.strip() if native_id and native_id.strip() else None,
+        native_id=(native_id.strip() or None) if native_id else None,
         title=title_text,
         title_original=F.clean_text(title_original),
         abstract=F.clean_text(abstract),
-        authors=_tuple(authors),
-        group_authors=_tuple(group_authors),
+        authors=F.clean_values(authors),
+        group_authors=F.clean_values(group_authors),
         year=year_value,
         journal=F.clean_text(journal),
         journal_abbrev=F.clean_text(journal_abbrev),
@@ -303,16 +287,16 @@ def build_record(
         end_page=stop,
         doi=F.first_doi(dois),
         pmid=pmid_text,
-        pmcid=pmcid.strip().upper() if pmcid and pmcid.strip() else None,
-        embase_id=embase_id.strip() if embase_id and embase_id.strip() else None,
-        other_ids=MappingProxyType(dict(other_ids)) if other_ids else MappingProxyType({}),
+        pmcid=(pmcid.strip().upper() or None) if pmcid else None,
+        embase_id=(embase_id.strip() or None) if embase_id else None,
+        other_ids=MappingProxyType(dict(other_ids)) if other_ids else _NO_IDS,
         issn=F.normalize_issn(issn),
         language=F.normalize_language(language),
         publication_types=pub_types,
-        keywords=_tuple(keywords),
-        mesh=_tuple(mesh),
-        emtree=_tuple(emtree),
-        flags=frozenset(all_flags),
+        keywords=F.clean_values(keywords),
+        mesh=F.clean_values(mesh),
+        emtree=F.clean_values(emtree),
+        flags=all_flags,
         raw=MappingProxyType(raw if isinstance(raw, dict) else dict(raw)),
     )
     return record, problems

@@ -2,6 +2,11 @@
 
 Each takes raw exported text and returns the common form, or None when there is nothing
 usable; none of them raises. Readers keep the raw value in ``Record.raw`` either way.
+
+``clean_text``, ``clean_values``, ``normalize_doi``, ``first_doi`` and
+``normalize_pages`` run in C when the optional extension ``_normalize`` was built (see
+_normalize.c) and are the ``*_py`` functions here otherwise;
+tests/screening/readers/test_normalize.py checks that both give the same results.
 """
 
 from __future__ import annotations
@@ -13,15 +18,23 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 __all__ = [
+    "SPEEDUPS",
     "clean_text",
+    "clean_text_py",
+    "clean_values",
+    "clean_values_py",
     "first_doi",
+    "first_doi_py",
     "flags_from_types",
     "normalize_doi",
+    "normalize_doi_py",
     "normalize_issn",
     "normalize_language",
     "normalize_pages",
+    "normalize_pages_py",
     "parse_year",
     "split_title",
+    "type_flags",
 ]
 
 _DOI = re.compile(r"10\.\d{4,9}/[^\s\"<>]+", re.I)
@@ -91,7 +104,7 @@ _TYPE_FLAGS = re.compile(
 )
 
 
-def normalize_doi(value: str | None) -> str | None:
+def normalize_doi_py(value: str | None) -> str | None:
     """The DOI in ``value``, lower-cased, without URL prefix or ``[doi]`` suffix.
 
     Cochrane CENTRAL's own ``10.1002/central/CN-…`` identifiers are not article DOIs
@@ -111,17 +124,18 @@ def normalize_doi(value: str | None) -> str | None:
     return doi
 
 
-def first_doi(values: Iterable[str | None]) -> str | None:
+def first_doi_py(values: Iterable[str | None]) -> str | None:
     """The first value holding a DOI, normalised."""
     for value in values:
-        doi = normalize_doi(value)
+        doi = normalize_doi_py(value)
         if doi:
             return doi
     return None
 
 
-# The per-value normalisers below are memoised: exports repeat the same date strings,
-# ISSNs, languages and publication types on thousands of records.
+# The normalisers below are memoised, per value and per list of values (as a tuple):
+# exports repeat the same date strings, ISSNs, languages and publication types on
+# thousands of records.
 _CACHE_SIZE = 8192
 
 
@@ -134,7 +148,7 @@ def parse_year(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def normalize_pages(
+def normalize_pages_py(
     value: str | None, end: str | None = None
 ) -> tuple[str | None, str | None, str | None]:
     """Return ``(pages, start_page, end_page)`` with abbreviated ranges expanded.
@@ -168,6 +182,11 @@ def _issns(value: str) -> tuple[str, ...]:
 
 def normalize_issn(values: Iterable[str]) -> tuple[str, ...]:
     """Every ISSN found in ``values`` as ``NNNN-NNNX``, in order, without repeats."""
+    return _issn_tuple(values if isinstance(values, tuple) else tuple(values))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _issn_tuple(values: tuple[str, ...]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for value in values:
         if value:
@@ -187,6 +206,11 @@ def _languages(value: str) -> tuple[str, ...]:
 
 def normalize_language(values: Iterable[str]) -> tuple[str, ...]:
     """Languages as ISO 639-2/B codes where known (``English``, ``eng``, ``ENG`` -> ``eng``)."""
+    return _language_tuple(values if isinstance(values, tuple) else tuple(values))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _language_tuple(values: tuple[str, ...]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for value in values:
         if value:
@@ -194,7 +218,7 @@ def normalize_language(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def clean_text(value: str | None) -> str | None:
+def clean_text_py(value: str | None) -> str | None:
     """Screening text: HTML entities decoded, inline markup removed, spaces collapsed."""
     if value is None:
         return None
@@ -216,6 +240,28 @@ def clean_text(value: str | None) -> str | None:
 def _mend_entity(match: re.Match[str]) -> str:
     name = match.group(1)
     return "&" + name if name in html.entities.html5 else match.group(0)
+
+
+# Anything clean_text would change in a list of values joined by U+001F.
+_DIRTY = re.compile(r"[&<\n\t\r]|  | \x1f|\x1f |\x1f\x1f")
+
+
+def clean_values_py(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Values cleaned with clean_text, empty ones dropped (author lists, terms, types)."""
+    if not values:
+        return ()
+    # Fast path for the common case (author lists run to hundreds): one regex search over
+    # the joined values instead of clean_text per value.
+    if isinstance(values, list | tuple):
+        joined = "\x1f".join(values)
+        if joined and joined[0] != " " and joined[-1] != " " and _DIRTY.search(joined) is None:
+            return tuple(values)
+    out: list[str] = []
+    for value in values:
+        text = clean_text_py(value)
+        if text:
+            out.append(text)
+    return tuple(out)
 
 
 def split_title(value: str | None, *, strip_period: bool = False) -> tuple[str | None, bool]:
@@ -263,7 +309,32 @@ def _type_flags(value: str) -> frozenset[str]:
 
 def flags_from_types(types: Iterable[str]) -> set[str]:
     """Flags implied by publication types (PubMed PT, Embase M3, WoS DT, Scopus type)."""
+    return set(type_flags(types if isinstance(types, tuple) else tuple(types)))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def type_flags(types: tuple[str, ...]) -> frozenset[str]:
+    """``flags_from_types`` for a tuple, as a frozenset (memoised: types repeat)."""
     flags: set[str] = set()
     for value in types:
         flags.update(_type_flags(value))
-    return flags
+    return frozenset(flags)
+
+
+try:
+    from screening.readers._normalize import (
+        clean_text,
+        clean_values,
+        first_doi,
+        normalize_doi,
+        normalize_pages,
+    )
+except ImportError:  # built without a C compiler
+    clean_text = clean_text_py
+    clean_values = clean_values_py
+    first_doi = first_doi_py
+    normalize_doi = normalize_doi_py
+    normalize_pages = normalize_pages_py
+    SPEEDUPS = False
+else:
+    SPEEDUPS = True

@@ -15,8 +15,9 @@ from pathlib import Path
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
 from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
+from screening.readers.construct import new_source
 from screening.readers.medline_split import medline_records
-from screening.readers.textio import CHUNK_CHARS, encoding_problem, iter_chunks
+from screening.readers.textio import CHUNK_CHARS, encoding_problem, iter_texts
 
 __all__ = ["MedlineReader", "iter_medline_records", "stray_lines"]
 
@@ -26,27 +27,30 @@ _START = re.compile(r"^(?:PMID|PMC) *- ?\S", re.M)
 
 def iter_medline_records(
     path: Path, encoding: str, *, chunk_chars: int = CHUNK_CHARS
-) -> Iterator[tuple[int, int, str, dict[str, list[str]] | None]]:
-    """``(first_line, last_line, text, tags)`` of every record, streamed chunk by chunk.
+) -> Iterator[tuple[int, int, str, int, int, dict[str, list[str]] | None, bool]]:
+    """``(first_line, last_line, text, start, end, tags, clean)`` of every record, streamed.
 
-    ``tags`` is None for an irregular record (see medline_split); file lines are 1-based.
+    The record is ``text[start:end]`` (``text`` is the chunk that holds it: most records
+    never need their text, so it is not copied); ``tags`` is None for an irregular record
+    (see medline_split); ``clean`` is False when the chunk may hold undecodable bytes; file
+    lines are 1-based.
     """
-    carry = ""
-    line = 1
-    for first_line, chunk in iter_chunks(path, encoding=encoding, size=chunk_chars):
+    carry, carry_clean = "", True
+    line = 1  # of the start of text: the splitter counts the lines it consumes
+    for chunk, clean in iter_texts(path, encoding=encoding, size=chunk_chars):
         if carry:
-            text = carry + chunk
+            text, clean = carry + chunk, clean and carry_clean
         else:
-            text, line = chunk, first_line
+            text = chunk
         found, consumed, consumed_lines = medline_records(text, False)
         for start, end, first, last, tags in found:
-            yield line + first, line + last, text[start:end], tags
-        carry = text[consumed:]
+            yield line + first, line + last, text, start, end, tags, clean
+        carry, carry_clean = text[consumed:], clean
         line += consumed_lines
     if carry:
         found, _, _ = medline_records(carry, True)
         for start, end, first, last, tags in found:
-            yield line + first, line + last, carry[start:end], tags
+            yield line + first, line + last, carry, start, end, tags, carry_clean
 
 
 def stray_lines(text: str) -> list[tuple[int, str]]:
@@ -65,16 +69,15 @@ def stray_lines(text: str) -> list[tuple[int, str]]:
     return stray
 
 
-def _tagged(values: list[str], label: str) -> list[str]:
-    return [v[: -len(label)].strip() for v in values if v.endswith(label)]
-
-
-_LINK_FLAGS = {
-    "EFR": Flag.ERRATUM.value,
-    "ROF": Flag.RETRACTION_NOTICE.value,
-    "RIN": Flag.RETRACTED.value,
-    "CON": Flag.COMMENT.value,
-}
+_LINK_FLAGS = (
+    ("EFR", Flag.ERRATUM.value),
+    ("ROF", Flag.RETRACTION_NOTICE.value),
+    ("RIN", Flag.RETRACTED.value),
+    ("CON", Flag.COMMENT.value),
+)
+_DOI = "[doi]"
+_NONE = (None,)
+_EMPTY: tuple[str, ...] = ()
 
 
 def medline_record(
@@ -83,37 +86,37 @@ def medline_record(
     """Map MEDLINE tags to a Record."""
     get = raw.get
     ids = (get("LID") or []) + (get("AID") or [])
-    dois = _tagged(ids, "[doi]") or ids
-    flags = {flag for tag, flag in _LINK_FLAGS.items() if tag in raw}
-    if "aheadofprint" in (get("PST") or []):
-        flags.add(Flag.AHEAD_OF_PRINT.value)
-    pmid = (get("PMID") or [None])[0]
-    pmc = (get("PMC") or [None])[0]
-    other: dict[str, str] = {}
-    if get("MID"):
-        other["nihms"] = raw["MID"][0]
+    dois = [v[: -len(_DOI)].strip() for v in ids if v.endswith(_DOI)] or ids
+    flags = [flag for tag, flag in _LINK_FLAGS if tag in raw]
+    if "aheadofprint" in (get("PST") or _EMPTY):
+        flags.append(Flag.AHEAD_OF_PRINT.value)
+    pmid = (get("PMID") or _NONE)[0]
+    pmc = (get("PMC") or _NONE)[0]
+    abstract = get("AB")
+    if abstract and len(abstract) > 1:
+        abstract = [" ".join(v for v in abstract if v)]
     return build_record(
         source,
         raw,
         native_id=pmid or pmc,
-        title=(get("TI") or [None])[0],
+        title=(get("TI") or _NONE)[0],
         strip_title_period=True,
-        title_original=(get("TT") or [None])[0],
-        abstract=" ".join(v for v in get("AB") or [] if v) or None,
+        title_original=(get("TT") or _NONE)[0],
+        abstract=(abstract or _NONE)[0] or None,
         authors=get("FAU") or get("AU"),
         group_authors=get("CN"),
-        year=(get("DP") or get("DEP") or [None])[0],
-        journal=(get("JT") or [None])[0],
-        journal_abbrev=(get("TA") or [None])[0],
-        volume=(get("VI") or [None])[0],
-        issue=(get("IP") or [None])[0],
-        pages=(get("PG") or [None])[0],
+        year=(get("DP") or get("DEP") or _NONE)[0],
+        journal=(get("JT") or _NONE)[0],
+        journal_abbrev=(get("TA") or _NONE)[0],
+        volume=(get("VI") or _NONE)[0],
+        issue=(get("IP") or _NONE)[0],
+        pages=(get("PG") or _NONE)[0],
         dois=dois,
         pmid=pmid,
         pmcid=pmc,
-        other_ids=other,
-        issn=get("IS") or (),
-        language=get("LA") or (),
+        other_ids={"nihms": raw["MID"][0]} if get("MID") else None,
+        issn=get("IS") or _EMPTY,
+        language=get("LA") or _EMPTY,
         publication_types=get("PT"),
         keywords=get("OT"),
         mesh=get("MH"),
@@ -142,37 +145,52 @@ class MedlineReader(Reader):
     ) -> Iterator[Record | Reject]:
         name = str(path)
         db = database or self.database
-        pending: tuple[int, int, str, dict[str, list[str]], list[Problem]] | None = None
+        pending: tuple[int, int, str, int, int, dict[str, list[str]], list[Problem]] | None = None
         ordinal = 0
-        for line_start, line_end, text, tags in iter_medline_records(path, encoding):
+        for line_start, line_end, chunk, start, end, tags, clean in iter_medline_records(
+            path, encoding
+        ):
             if pending is not None:
                 yield self._finish(name, db, ordinal, *pending, last=False)
             ordinal += 1
             problems: list[Problem] = []
-            if tags is None:
-                tags = {}
-                problems += [
-                    Problem(name, line_start + offset, "line", "not a MEDLINE tag line", stray)
-                    for offset, stray in stray_lines(text)
-                ]
-                for line in text.split("\n"):
-                    match = _TAG_LINE.match(line)
-                    if match:
-                        tags.setdefault(match.group(1), []).append(line[6:].strip())
-            problem = encoding_problem(name, text, line_start, encoding)
-            if problem is not None:
-                problems.append(problem)
-            if "PMID" not in tags and "PMC" not in tags:
-                problems.append(
-                    Problem(name, line_start, "PMID",
-                            "record has no PMID line (text outside records?)",
-                            text.strip().split("\n", 1)[0])
-                )
-            pending = (line_start, line_end, text, tags, problems)
+            # A record's text is sliced from its chunk only when it has to be checked or
+            # rejected: copying every record's text cost 2 of the 25 us per record.
+            held, held_start, held_end = chunk, start, end
+            if tags is None or not clean or ("PMID" not in tags and "PMC" not in tags):
+                held, held_start, held_end = chunk[start:end], 0, end - start
+                tags = self._check(name, held, line_start, tags, encoding, problems)
+            pending = (line_start, line_end, held, held_start, held_end, tags, problems)
         if pending is not None:
             yield self._finish(name, db, ordinal, *pending, last=True)
         else:
             yield empty_file(name)
+
+    def _check(
+        self, name: str, text: str, line_start: int, tags: dict[str, list[str]] | None,
+        encoding: str, problems: list[Problem],
+    ) -> dict[str, list[str]]:
+        """Problems of a record that is irregular, has bad bytes or lacks its PMID; its tags."""
+        if tags is None:
+            tags = {}
+            problems += [
+                Problem(name, line_start + offset, "line", "not a MEDLINE tag line", stray)
+                for offset, stray in stray_lines(text)
+            ]
+            for line in text.split("\n"):
+                match = _TAG_LINE.match(line)
+                if match:
+                    tags.setdefault(match.group(1), []).append(line[6:].strip())
+        problem = encoding_problem(name, text, line_start, encoding)
+        if problem is not None:
+            problems.append(problem)
+        if "PMID" not in tags and "PMC" not in tags:
+            problems.append(
+                Problem(name, line_start, "PMID",
+                        "record has no PMID line (text outside records?)",
+                        text.strip().split("\n", 1)[0])
+            )
+        return tags
 
     def _finish(
         self,
@@ -182,6 +200,8 @@ class MedlineReader(Reader):
         line_start: int,
         line_end: int,
         text: str,
+        start: int,
+        end: int,
         raw: dict[str, list[str]],
         problems: list[Problem],
         *,
@@ -193,11 +213,11 @@ class MedlineReader(Reader):
             problems.append(
                 Problem(name, line_end, "SO",
                         "last record ends without its SO line: the file looks truncated",
-                        text.rstrip().rsplit("\n", 1)[-1].strip())
+                        text[start:end].rstrip().rsplit("\n", 1)[-1].strip())
             )
         if not problems:
-            source = SourceRef(name, line_start, line_end, db, self.name, ordinal)
+            source = new_source(name, line_start, line_end, db, self.name, ordinal)
             record, problems = medline_record(raw, source)
             if not problems:
                 return record
-        return Reject(name, line_start, line_end, text, tuple(problems))
+        return Reject(name, line_start, line_end, text[start:end], tuple(problems))

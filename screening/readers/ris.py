@@ -27,8 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from screening.errors import Problem
-from screening.model import Record, SourceRef
+from screening.model import Record
 from screening.readers.base import EMPTY_FILE, Head, Reader, Reject, register
+from screening.readers.construct import new_source
 from screening.readers.ris_fields import detect_database, ris_record
 from screening.readers.tagged import SPEEDUPS, group_tag_lines
 from screening.readers.textio import Block, bad_bytes, encoding_problem, iter_blocks, iter_chunks
@@ -251,7 +252,7 @@ class RisReader(Reader):
         problems = pending.problems
         if not problems:
             db = database or detect_database(pending.raw)
-            source = SourceRef(
+            source = new_source(
                 name, pending.line_start, pending.line_end, db, self.name, pending.ordinal
             )
             record, problems = ris_record(pending.raw, source, db)
