@@ -3,9 +3,12 @@
 Each rule has a readable id, a description, a vectorised condition over the pair
 features (similarity.py) and an outcome: ``duplicate``, ``maybe`` (a person decides) or
 ``distinct``. Every pair keeps the id of the rule that decided it. Safeguards come first,
-so no similarity can override them: records with different PMIDs, DOIs or accession
-numbers of one database are never merged automatically, and a notice (erratum,
-retraction, comment, reply) is never a duplicate of the article it is about.
+so no similarity can override them: records with different PMIDs or accession numbers of
+one database are never merged automatically, nor records with two DOIs of one registrant
+unless the rest of the citation is identical, page range included (one DOI is wrong), or
+they are versions of one Cochrane review; and a notice (erratum, retraction, comment,
+reply) is never a duplicate of the article it is about. The config's ``[dedup]`` decides
+conference abstracts, preprints and Cochrane versions (``build_rules``).
 """
 
 from __future__ import annotations
