@@ -45,13 +45,16 @@ _REPLY = re.compile(r"\b(?:authors?(?: s)? (?:reply|response)|in reply|reply to"
                     r"|response to (?:the )?(?:letter|comment|correspondence)s?)\b")
 # Notes that MEDLINE/Ovid append to titles ("[Review] [33 refs]", "[see comments]",
 # "erratum appears in N Engl J Med 2009 Jun"): not part of the title.
+_LANGUAGES = (r"(?:chinese|japanese|german|french|spanish|russian|italian|portuguese|polish"
+              r"|dutch|korean|turkish|czech|hungarian|danish|swedish|norwegian|hebrew|persian)")
 _TITLE_NOTES = re.compile(
     r"\[[^\]]*\b(?:refs?|review|comments?|erratum|letter|abstract|editorial|retracted|"
     r"corrected|published|see|author'?s? transl|in process)\b[^\]]*\]"
-    r"|\[(?:chinese|japanese|german|french|spanish|russian|italian|portuguese|polish|dutch"
-    r"|korean|turkish|czech|hungarian|danish|swedish|norwegian|hebrew|persian|article in \w+)\]"
+    rf"|\[(?:{_LANGUAGES}|article in \w+)\]"
+    # "... the ups and downs. Polish\nTransplantacje ...": the language, then the original.
+    rf"|\.\s*{_LANGUAGES}\s*(?:\n.*)?$"
     r"|\b(?:erratum|errata|comment|retraction)s?\s+(?:appears?|in)\s+.*$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.DOTALL,
 )
 _SOURCE = re.compile(
     r"^(?P<name>[a-z][a-z ]*?) (?P<volume>\d+)(?: (?P<issue>\d+)(?: \d+)?)? pp (?P<page>\d+)"
@@ -147,7 +150,7 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     volume = get(C.VOLUME).fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
     out["n_volume"] = volume.mask((volume == "") & has_source, cited["volume"].fillna(""))
     issue = get(C.ISSUE) if C.ISSUE in frame.columns else get("number")
-    issue = issue.fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
+    issue = issue.fillna("").astype(str).str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
     pages = get(C.START_PAGE) if C.START_PAGE in frame.columns else get(C.PAGES)
     pages = pages.fillna("").astype(str)

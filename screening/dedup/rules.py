@@ -70,7 +70,12 @@ def _short_title_citation(f: pd.DataFrame) -> pd.Series:
     located = f["volume_eq"] & f["page_eq"]
     same = ((f["title_sim"] >= 0.999) & ~f["author_missing"] & (f["year_diff"] == 0)
             & (f["volume_eq"] | f["page_eq"] | (f["abstract_both"] & (f["abstract_sim"] >= 0.95))))
-    return base & (located | same)
+    # A whole page range, or the same volume and page of an identical title, locates the
+    # item even where journal names or an issue disagree.
+    precise = (~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
+               & f["page_eq"] & ((f["page_last_eq"] & (f["title_sim"] >= 0.9))
+                                 | (f["volume_eq"] & (f["title_sim"] >= 0.999))))
+    return (base & (located | same)) | precise
 
 
 def _specific_item(f: pd.DataFrame) -> pd.Series:
@@ -78,6 +83,12 @@ def _specific_item(f: pd.DataFrame) -> pd.Series:
     # is a data error (record numbers in the issue field).
     return ((f["title_words"] > 10) & (f["title_sim"] >= 0.97) & ~f["author_missing"]
             & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0))
+
+
+def _located(f: pd.DataFrame) -> pd.Series:
+    # The same volume and the same first page or issue: one place in one journal, whatever
+    # the journal is called ("Braz J Psychiatry" / "Revista Brasileira de Psiquiatria").
+    return f["volume_eq"] & (f["page_eq"] | f["issue_eq"])
 
 
 def _years_close(f: pd.DataFrame) -> pd.Series:
@@ -130,7 +141,8 @@ _COMPARISONS: tuple[Rule, ...] = (
     Rule("doi_shared_by_different_items",
          "same DOI on records of different journals, volumes or pages (a supplement's DOI, "
          "or a DOI attached to the wrong record): a person decides",
-         lambda f: f["doi_eq"] & (_container_conflict(f) | ~f["journal_ok"]), MAYBE),
+         lambda f: f["doi_eq"] & (_container_conflict(f) | (~f["journal_ok"] & ~_located(f))),
+         MAYBE),
     Rule("doi_match_title_changed", "same DOI, a title that was translated, truncated or "
          "is missing",
          lambda f: f["doi_eq"] & (f["title_missing"] | (f["title_tokens"] >= 0.8)
