@@ -79,8 +79,8 @@ def _frames(store: ReviewStore, new_sources: list[str] | None
     if new_sources is None:
         return records_frame(store.iter_records(status="ok")), None, None
     ok_ids = [key.record_id for key in store.record_keys() if key.status == "ok"]
-    new_ids = {record_id for record_id in ok_ids
-               if record_id.split(":", 1)[0] in set(new_sources)}
+    sources = set(new_sources)
+    new_ids = {record_id for record_id in ok_ids if record_id.split(":", 1)[0] in sources}
     cached = store.dedup_keys(normalizer_version())
     old_ids = [record_id for record_id in ok_ids if record_id not in new_ids]
     if any(record_id not in cached for record_id in old_ids):
