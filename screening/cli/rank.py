@@ -14,6 +14,9 @@ from screening.review_dir import open_review
 __all__: list[str] = []
 
 _LABELS = {"include": 1, "exclude": 0}
+_BIAS_HELP = ("Stopping rule: how many times as likely as an irrelevant record the ranking "
+              "is assumed to put a relevant one next (1 = no better than random, the most "
+              "cautious). Default: 3, see screening.rank.stopping.")
 
 
 @app.command("simulate")
@@ -24,9 +27,11 @@ def simulate_command(
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="Directory for metrics.json and recall.png.")],
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Simulated screenings.")] = 1,
-    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "logistic",
+    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "svm",
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Records screened between retrains.")] = 1,
+    bias: Annotated[float | None, typer.Option(
+        "--bias", min=1.0, help=_BIAS_HELP)] = None,
 ) -> None:
     """Simulate screening a labelled dataset in ranked order; report the work saved.
 
@@ -36,6 +41,7 @@ def simulate_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from screening.rank.simulate import simulate
+    from screening.rank.stopping import RANKING_BIAS
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err, disable=not err.is_terminal, transient=True) as bar:
@@ -48,6 +54,7 @@ def simulate_command(
             bar.update(tasks[index], completed=found)
 
         summary = simulate(dataset, output, seeds=seeds, model=model, batch_size=batch_size,
+                           stop_bias=RANKING_BIAS if bias is None else bias,
                            progress=progress)
     run = summary["run"]
     table = Table(title=f"{dataset.name}: {run['n_records']:,} records, "
@@ -72,10 +79,12 @@ def rank_command(
     directory: Annotated[Path, typer.Argument(help="The review directory.")],
     status: Annotated[bool, typer.Option(
         "--status", help="Only the screening counts and the stopping estimate.")] = False,
-    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "logistic",
+    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "svm",
     top: Annotated[int, typer.Option("--top", min=1, help="Queue entries shown.")] = 10,
     target: Annotated[float, typer.Option(
         "--target", min=0.5, max=1.0, help="Recall target of the stopping rule.")] = 0.95,
+    bias: Annotated[float | None, typer.Option(
+        "--bias", min=1.0, help=_BIAS_HELP)] = None,
 ) -> None:
     """Rank the unscreened records from the title/abstract decisions so far.
 
@@ -88,7 +97,7 @@ def rank_command(
     from screening.rank.features import build_features, record_texts
     from screening.rank.loop import UNLABELED, NotEnoughLabelsError, rank_unlabeled
     from screening.rank.rankers import get_ranker
-    from screening.rank.stopping import ranked_stop_test
+    from screening.rank.stopping import RANKING_BIAS, ranked_stop_test
 
     get_ranker(model)  # an unknown name fails before any work
     review_dir = open_review(directory)
@@ -142,10 +151,12 @@ def rank_command(
                               records[row].title or "")
             out.print(table)
         screened = [_LABELS[str(d.outcome)] for d in timed]
-        test = ranked_stop_test(screened, len(records), target=target)
+        bias = RANKING_BIAS if bias is None else bias
+        test = ranked_stop_test(screened, len(records), target=target, bias=bias)
         verdict = "stop" if test.stop else "continue screening"
         out.print(
-            f"Stopping rule (hypergeometric, recall target {target:.0%}, 95% confidence): "
+            f"Stopping rule (hypergeometric, ranking bias {bias:g}, recall target "
+            f"{target:.0%}, 95% confidence): "
             f"p = {test.p_value:.3g}: {verdict}. Relevant records still unscreened: about "
             f"{test.remaining:.1f} (95% interval {test.remaining_low}-{test.remaining_high}), "
             f"from the last {test.n_sample} screened ({test.k_sample} relevant)")

@@ -4,7 +4,7 @@ step, stopping rules, and simulation on labelled datasets.
 Submodules are imported on use (scikit-learn and matplotlib are slow to import)::
 
     features  build_features(texts) -> FeatureMatrix (vectorised once per review)
-    rankers   @register("logistic" | "svm" | "nb" | "ensemble"), get_ranker(name)
+    rankers   @register("svm" (default) | "logistic" | "nb" | "ensemble"), get_ranker(name)
     loop      rank_unlabeled(X, labels) -> Ranking (order, scores, model, params hash)
     stopping  hypergeometric_test, ranked_stop_test, irrelevant_in_a_row
     simulate  simulate(dataset.csv, output_dir) -> metrics.json + recall.png

@@ -1,5 +1,11 @@
 """Features for ranking: TF-IDF over title + abstract, built once per review.
 
+Word 1-2 grams with sublinear tf, keeping stop words and terms seen once: on the labelled
+reviews of benchmarks/ranking.py (2 seeds), dropping English stop words (which also drops
+bigrams such as "effect of") cost up to 0.09 WSS@95 on the larger reviews, and
+``min_df=2`` cost up to 0.1 on the smaller ones, where a term in two records is already a
+strong signal. Terms in more than 95 % of the records carry nothing and are left out.
+
 The vectorizer is fitted once on every record of the review (the vocabulary needs no
 labels) and the sparse matrix is reused for every retrain and ranking of the active-learning
 loop: retraining never re-tokenises.
@@ -35,11 +41,21 @@ class FeatureMatrix:
         return int(self.X.shape[1])
 
 
-def record_texts(titles: Sequence[Any], abstracts: Sequence[Any]) -> list[str]:
-    """Title and abstract joined per record; missing values (None, NaN) count as empty."""
+def record_texts(titles: Sequence[Any], abstracts: Sequence[Any], *,
+                 title_weight: int = 2) -> list[str]:
+    """Title and abstract joined per record, the title written ``title_weight`` times so
+    that its words count for more (with sublinear tf, twice adds log 2 to a title word's
+    weight); missing values (None, NaN) count as empty.
+
+    Titles say what a study is about in few words. Counted twice, they raised WSS@95 on
+    the hardest benchmark review (Chou 2004, 9 relevant in 1,630) from 0.30-0.33 to
+    0.42-0.43 and the mean over the 12 from 0.610 to 0.616 (2 seeds)."""
     if len(titles) != len(abstracts):
         raise ValueError(f"{len(titles)} titles but {len(abstracts)} abstracts")
-    return [f"{_text(t)}. {_text(a)}".strip(". ") for t, a in zip(titles, abstracts, strict=True)]
+    if title_weight < 1:
+        raise ValueError(f"title_weight must be at least 1 (got {title_weight})")
+    return [". ".join([_text(t)] * title_weight * bool(_text(t)) + [_text(a)]).strip(". ")
+            for t, a in zip(titles, abstracts, strict=True)]
 
 
 def _text(value: Any) -> str:
@@ -52,27 +68,29 @@ def build_features(
     texts: Sequence[str],
     *,
     ngram_range: tuple[int, int] = (1, 2),
-    min_df: int = 2,
+    min_df: int = 1,
+    max_df: float = 0.95,
     char_ngrams: bool = False,
     max_features: int | None = None,
 ) -> FeatureMatrix:
-    """Fit TF-IDF (word 1-2 grams, sublinear tf, English stop words) on every record once.
+    """Fit TF-IDF (word 1-2 grams, sublinear tf) on every record once.
 
-    ``min_df`` falls back to 1 when the corpus is too small to keep any term.
+    ``min_df`` falls back to 1, and ``max_df`` to 1.0, when the corpus is too small to keep
+    any term.
     ``char_ngrams`` adds character 3-5 grams within word boundaries (``char_wb``), which
     helps with spelling variants; the two blocks are stacked side by side.
     """
     texts = list(texts)
     if not texts:
         raise ValueError("no records to build features from")
-    settings = {"ngram_range": list(ngram_range), "min_df": min_df, "char_ngrams": char_ngrams,
-                "max_features": max_features}
+    settings = {"ngram_range": list(ngram_range), "min_df": min_df, "max_df": max_df,
+                "char_ngrams": char_ngrams, "max_features": max_features}
     word = _fit(texts, dict(analyzer="word", ngram_range=tuple(ngram_range),
-                            stop_words="english", max_features=max_features), min_df)
+                            max_features=max_features), min_df, max_df)
     blocks = [word]
     if char_ngrams:
         blocks.append(_fit(texts, dict(analyzer="char_wb", ngram_range=(3, 5),
-                                       max_features=max_features), min_df))
+                                       max_features=max_features), min_df, max_df))
     vectorizers = tuple(v for v, _ in blocks)
     matrices = [m for _, m in blocks]
     X = matrices[0] if len(matrices) == 1 else sp.hstack(matrices, format="csr")
@@ -80,12 +98,13 @@ def build_features(
                          settings=settings)
 
 
-def _fit(texts: list[str], options: dict[str, Any], min_df: int):
-    for df in dict.fromkeys((min(min_df, len(texts)), 1)):
+def _fit(texts: list[str], options: dict[str, Any], min_df: int, max_df: float):
+    for low, high in dict.fromkeys(((min(min_df, len(texts)), max_df), (1, 1.0))):
         vectorizer = TfidfVectorizer(sublinear_tf=True, strip_accents="unicode",
-                                     lowercase=True, min_df=df, dtype=np.float64, **options)
+                                     lowercase=True, min_df=low, max_df=high,
+                                     dtype=np.float64, **options)
         try:
             return vectorizer, vectorizer.fit_transform(texts)
-        except ValueError:  # "empty vocabulary" / "no terms remain": try a looser min_df
+        except ValueError:  # "empty vocabulary" / "no terms remain": try looser limits
             continue
     raise ValueError("no terms in any record: titles and abstracts are empty")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sklearn import config_context
 
 from screening.errors import ReviewError
 from screening.rank.rankers import get_ranker, params_hash, ranker_version, relevance_scores
@@ -71,7 +72,7 @@ def rank_unlabeled(
     X: Any,
     labels: np.ndarray,
     *,
-    model: str = "logistic",
+    model: str = "svm",
     params: Mapping[str, Any] | None = None,
     random_share: float = 0.0,
     random_state: int | None = 0,
@@ -93,8 +94,12 @@ def rank_unlabeled(
     estimator = get_ranker(model, **options)
     known = np.flatnonzero(labels != UNLABELED)
     unknown = np.flatnonzero(labels == UNLABELED)
-    estimator.fit(X[known], labels[known])
-    scores = relevance_scores(estimator, X[unknown]) if unknown.size else np.empty(0)
+    # TF-IDF features are finite by construction; scanning every entry for NaN at each fit
+    # and each scoring would cost as much as a small fit.
+    with config_context(assume_finite=True):
+        estimator.fit(X[known], labels[known])
+        # Scoring every row in one product is cheaper than copying out the unlabelled ones.
+        scores = relevance_scores(estimator, X)[unknown] if unknown.size else np.empty(0)
     by_score = np.argsort(-scores, kind="stable")
     placed, is_random = _mix(by_score, random_share, np.random.default_rng(random_state))
     return Ranking(

@@ -3,13 +3,14 @@
 Each follows the estimator contract (keyword params stored unchanged in ``__init__``,
 ``fit`` returns self, fitted attributes end in ``_``, ``random_state``) and is registered
 by name with :func:`register`. All are binary (include = the second of ``classes_``) and
-balance the classes, since included records are rare. ``decision_function`` gives the
+weight the classes, since included records are rare. ``decision_function`` gives the
 ranking score (higher = more likely relevant); ``logistic``, ``nb`` and ``ensemble`` also
 give ``predict_proba``.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -69,6 +70,7 @@ def get_ranker(name: str, **params: Any) -> BaseEstimator:
     return _RANKERS[name](**params)
 
 
+@functools.cache
 def ranker_version() -> str:
     """The litsieve version that ranks (the ``@<version>`` of a ``model:`` actor)."""
     try:
@@ -150,28 +152,50 @@ class LogisticRanker(_BinaryRanker):
         return _proba(expit(self.decision_function(X)))
 
 
+def _relevant_weighted(y01: np.ndarray, ratio: float) -> np.ndarray:
+    """Sample weights under which the relevant records together weigh ``ratio`` times as
+    much as the irrelevant ones (1 = balanced classes), scaled to a mean of 1 so that C
+    keeps its meaning as the number of labels grows."""
+    n_in, n_out = int(y01.sum()), int(y01.size - y01.sum())
+    weights = np.where(y01 == 1, 1.0, n_in / (ratio * n_out))
+    return weights * (y01.size / weights.sum())
+
+
 @register("svm")
 class LinearSVMRanker(_BinaryRanker):
-    """Linear support vector machine (liblinear), classes balanced; no probabilities."""
+    """Linear support vector machine (squared hinge, liblinear's dual coordinate descent);
+    no probabilities. The default.
 
-    def __init__(self, C: float = 0.5, class_weight: str | None = "balanced",
+    The relevant records together weigh ``ratio`` times as much as the irrelevant ones;
+    C 0.11 and ratio 9.8 are ASReview's tuned ELAS u4 values. Simulated on the 12 labelled
+    reviews of benchmarks/ranking.py (5 seeds, title counted twice), ratio 3 had the higher
+    mean WSS@95 (0.619 against 0.615) but fell 0.087 behind ASReview on one review (Sep
+    2021), while 9.8 was never more than 0.024 behind it. Strong regularisation (small C)
+    suits the few labels of screening and keeps each fit to a few passes over them; ``tol``
+    1e-3 (scikit-learn's default is 1e-4) saves passes without changing the order (the top
+    20 were the same in spot checks along two simulations).
+    """
+
+    def __init__(self, C: float = 0.11, ratio: float = 9.8, tol: float = 1e-3,
                  max_iter: int = 2000, random_state: int | None = None) -> None:
         self.C = C
-        self.class_weight = class_weight
+        self.ratio = ratio
+        self.tol = tol
         self.max_iter = max_iter
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> LinearSVMRanker:
         X, y01 = self._validate_fit(X, y)
-        self.model_ = LinearSVC(C=self.C, class_weight=self.class_weight,
-                                max_iter=self.max_iter, random_state=self.random_state
-                                ).fit(X, y01)
-        self.n_iter_ = self.model_.n_iter_
+        model = LinearSVC(C=self.C, tol=self.tol, max_iter=self.max_iter,
+                          random_state=self.random_state)
+        model.fit(X, y01, sample_weight=_relevant_weighted(y01, self.ratio))
+        self.coef_, self.intercept_ = model.coef_.ravel(), float(model.intercept_[0])
+        self.n_iter_ = model.n_iter_
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
         X = self._validate_predict(X)
-        return self.model_.decision_function(X)
+        return np.asarray(X @ self.coef_ + self.intercept_, dtype=np.float64).ravel()
 
 
 @register("nb")

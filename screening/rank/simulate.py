@@ -4,9 +4,9 @@ Each seed starts from one random relevant and one random irrelevant record (the 
 then screens ``batch_size`` records at a time (retraining before each batch) in the order
 the ranker gives, with the dataset's labels as the oracle, until every relevant record is
 found. The statistical stopping rule (:func:`screening.rank.stopping.ranked_stop_test`,
-95 % recall target) is evaluated after every record; once every relevant record is found
-the rest are all irrelevant, so the order no longer matters and the rule is run on to its
-stop without more training.
+95 % recall target, ranking bias ``stop_bias``) is evaluated after every record; once
+every relevant record is found the rest are all irrelevant, so the order no longer
+matters and the rule is run on to its stop without more training.
 
 :func:`simulate` writes ``metrics.json`` (averages over seeds at the top level, each seed
 under ``seeds``) and ``recall.png`` to the output directory.
@@ -29,9 +29,10 @@ from screening.rank.features import FeatureMatrix, build_features, record_texts
 from screening.rank.loop import UNLABELED, rank_unlabeled
 from screening.rank.metrics import METRIC_KEYS, screening_metrics
 from screening.rank.rankers import get_ranker, params_hash, ranker_version
-from screening.rank.stopping import ranked_stop_test
+from screening.rank.stopping import RANKING_BIAS, ranked_stop_test
 
-__all__ = ["LABEL_COLUMNS", "SeedResult", "load_labeled", "simulate", "simulate_seed"]
+__all__ = ["LABEL_COLUMNS", "SeedResult", "load_labeled", "prior_records", "simulate",
+           "simulate_seed"]
 
 LABEL_COLUMNS = ("title", "abstract", "label_included")
 
@@ -72,16 +73,22 @@ def load_labeled(path: Path) -> tuple[list[str], np.ndarray]:
     return record_texts(frame["title"].tolist(), frame["abstract"].tolist()), y
 
 
+def prior_records(y: np.ndarray, seed: int) -> tuple[int, int]:
+    """The rows a seed starts from: one random relevant and one random irrelevant record.
+    Benchmarks give the same rows to peer tools."""
+    rng = np.random.default_rng(seed)
+    return int(rng.choice(np.flatnonzero(y == 1))), int(rng.choice(np.flatnonzero(y == 0)))
+
+
 def simulate_seed(features: FeatureMatrix, y: np.ndarray, *, seed: int,
-                  model: str = "logistic", params: dict[str, Any] | None = None,
-                  batch_size: int = 1, progress: Callable[[int, int], None] | None = None
-                  ) -> SeedResult:
+                  model: str = "svm", params: dict[str, Any] | None = None,
+                  batch_size: int = 1, stop_bias: float = RANKING_BIAS,
+                  progress: Callable[[int, int], None] | None = None) -> SeedResult:
     """One simulated screening from one random relevant and one random irrelevant prior."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    priors = (int(rng.choice(np.flatnonzero(y == 1))), int(rng.choice(np.flatnonzero(y == 0))))
+    priors = prior_records(y, seed)
     labels = np.full(y.size, UNLABELED, dtype=np.int64)
     order = list(priors)
     labels[list(priors)] = y[list(priors)]
@@ -101,24 +108,26 @@ def simulate_seed(features: FeatureMatrix, y: np.ndarray, *, seed: int,
             progress(found, total)
     order_array = np.asarray(order, dtype=np.int64)
     metrics = screening_metrics(y[order_array], y.size)
-    metrics.update(_stop_point(y[order_array], y.size, total))
+    metrics.update(_stop_point(y[order_array], y.size, total, stop_bias))
     metrics["seconds"] = time.perf_counter() - started
     return SeedResult(seed=seed, priors=priors, order=order_array, metrics=metrics,
                       step_seconds=np.asarray(steps))
 
 
-def _stop_point(screened: np.ndarray, n_total: int, total: int) -> dict[str, float]:
+def _stop_point(screened: np.ndarray, n_total: int, total: int, bias: float
+                ) -> dict[str, float]:
     """Records screened when the statistical rule first says stop, and the recall then."""
     full = np.concatenate([screened, np.zeros(n_total - screened.size, dtype=np.int64)])
     for t in range(1, n_total + 1):
-        if ranked_stop_test(full[:t], n_total, estimate=False).stop:
+        if ranked_stop_test(full[:t], n_total, bias=bias, estimate=False).stop:
             return {"stop_at": t, "recall_at_stop": float(full[:t].sum() / total)}
     return {"stop_at": n_total, "recall_at_stop": 1.0}
 
 
-def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "logistic",
+def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "svm",
              params: dict[str, Any] | None = None, batch_size: int = 1,
-             first_seed: int = 0, progress: Progress | None = None) -> dict[str, Any]:
+             first_seed: int = 0, stop_bias: float = RANKING_BIAS,
+             progress: Progress | None = None) -> dict[str, Any]:
     """Simulate ``seeds`` screenings of ``dataset``; write metrics.json and recall.png."""
     from screening.rank.plot import plot_recall
 
@@ -136,7 +145,8 @@ def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "logis
                 progress(index, found, total)
 
         results.append(simulate_seed(features, y, seed=seed, model=model, params=params,
-                                     batch_size=batch_size, progress=report))
+                                     batch_size=batch_size, stop_bias=stop_bias,
+                                     progress=report))
     steps = np.concatenate([r.step_seconds for r in results])
     summary: dict[str, Any] = {
         key: float(np.mean([r.metrics[key] for r in results])) for key in METRIC_KEYS}
@@ -149,6 +159,7 @@ def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "logis
         "model": model, "params": estimator.get_params(deep=False),
         "params_hash": params_hash(estimator, features.settings),
         "actor": f"model:{model}@{ranker_version()}", "batch_size": batch_size,
+        "stop_bias": stop_bias,
         "features": features.settings, "n_features": features.n_features,
         "vectorize_seconds": vectorize_seconds,
         "ms_per_step": float(steps.mean() * 1000) if steps.size else 0.0,

@@ -20,6 +20,21 @@ so the last ones screened hold *fewer* relevant records than a random sample wou
 makes the test conservative as long as the ranking is better than random. The smallest
 p-value over those suffixes is reported.
 
+That conservatism is costly: with few relevant records the test cannot stop before
+nearly every record is screened (with 9 relevant, missing one is already below 95 %
+recall, and a *random* sample only rules that out once it covers about 95 % of the urn).
+``bias`` states how much better than random the ranking is assumed to be: the suffix is
+then a draw from Fisher's noncentral hypergeometric distribution in which each relevant
+record is ``bias`` times as likely as an irrelevant one to be drawn. The test stays
+conservative while the ranking's real odds of surfacing a relevant record are at least
+``bias``. :data:`RANKING_BIAS` (3) is what ``litsieve rank --status`` and simulations use;
+``bias=1`` is the plain test above. On the 12 labelled reviews of benchmarks/ranking.py
+bias 3 stopped with recall >= 0.95 in all 60 simulated screenings (5 seeds) of litsieve's
+default ranking, saving 34 % of the screening on average; on ASReview's rankings of the
+same reviews (60 runs) it saved 33 % (bias 1: 19 %), also never below 95 % recall. That
+is evidence for these reviews, not a guarantee: on a ranking no better than random, bias
+3 stops too early far more often than alpha (see the tests).
+
 **Heuristic**: stop after ``n`` irrelevant records in a row. Simple and common, with no
 guarantee at all about recall.
 """
@@ -34,6 +49,7 @@ from scipy.special import gammaln
 from scipy.stats import hypergeom
 
 __all__ = [
+    "RANKING_BIAS",
     "StopTest",
     "hypergeom_cdf",
     "hypergeometric_test",
@@ -42,6 +58,10 @@ __all__ = [
     "ranked_stop_test",
     "remaining_estimate",
 ]
+
+
+#: The odds by which the ranking is assumed to favour relevant records (see above).
+RANKING_BIAS = 3.0
 
 
 @dataclass(frozen=True)
@@ -66,23 +86,34 @@ def _log_choose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
 
 
-def hypergeom_cdf(k, n_urn, n_relevant, n_draws) -> np.ndarray:
+def hypergeom_cdf(k, n_urn, n_relevant, n_draws, odds: float = 1.0) -> np.ndarray:
     """P(X <= k) for X ~ Hypergeometric(urn size, relevant in it, draws), vectorised.
 
-    Sums the probability mass over 0..k with log-gamma functions: as exact as
-    :func:`scipy.stats.hypergeom.cdf` here and far faster for the small k of screening.
+    With ``odds`` > 1, X follows Fisher's noncentral hypergeometric distribution instead:
+    each relevant record is ``odds`` times as likely as an irrelevant one to be among the
+    draws (``odds = 1`` is the ordinary, central distribution). Sums the probability mass
+    over the support with log-gamma functions: as exact as :mod:`scipy.stats` here and far
+    faster for the small counts of screening.
     """
     k, m, r, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64)
                                       for v in (k, n_urn, n_relevant, n_draws)))
-    j = np.arange(int(k.max(initial=0)) + 1, dtype=np.float64)
+    # The central cdf needs the mass up to k only; the noncentral one is normalised over
+    # the whole support, up to min(r, n).
+    top = k if odds == 1.0 else np.minimum(r, n)
+    j = np.arange(int(top.max(initial=0)) + 1, dtype=np.float64)
     j = j.reshape((1,) * k.ndim + (-1,))
     k, m, r, n = (v[..., None] for v in (k, m, r, n))
-    valid = (j <= k) & (j <= r) & (j <= n) & (n - j <= m - r)
-    safe = np.where(valid, j, 0.0)
+    support = (j <= r) & (j <= n) & (n - j <= m - r)
+    safe = np.where(support, j, 0.0)
     log_pmf = (_log_choose(np.maximum(r, safe), safe)
                + _log_choose(np.maximum(m - r, n - safe), n - safe) - _log_choose(m, n))
-    total = np.where(valid, np.exp(np.where(valid, log_pmf, -np.inf)), 0.0).sum(axis=-1)
-    return np.minimum(total, 1.0)
+    if odds != 1.0:
+        log_pmf = log_pmf + safe * np.log(odds)
+        log_pmf = log_pmf - np.where(support, log_pmf, -np.inf).max(axis=-1, keepdims=True)
+    mass = np.where(support, np.exp(np.where(support, log_pmf, -np.inf)), 0.0)
+    below = np.where(j <= k, mass, 0.0).sum(axis=-1)
+    total = 1.0 if odds == 1.0 else mass.sum(axis=-1)
+    return np.minimum(below / total, 1.0)
 
 
 def _k_target(r_before: np.ndarray | int, k: np.ndarray | int, target: float):
@@ -141,7 +172,7 @@ def hypergeometric_test(*, n_urn: int, n_sample: int, k_sample: int, r_before: i
 
 
 def ranked_stop_test(screened: Sequence[int] | np.ndarray, n_total: int, *,
-                     target: float = 0.95, alpha: float = 0.05,
+                     target: float = 0.95, alpha: float = 0.05, bias: float = 1.0,
                      estimate: bool = True) -> StopTest:
     """The hypergeometric test over a screening done in rank order.
 
@@ -152,8 +183,14 @@ def ranked_stop_test(screened: Sequence[int] | np.ndarray, n_total: int, *,
     of relevant records in the suffix, a longer suffix (one more irrelevant draw from an urn
     one larger) never has a larger p-value, so only the longest suffix for each count is
     computed: r_seen + 1 tests instead of one per record screened.
+
+    ``bias`` > 1 tests the suffix as a draw favouring relevant records by those odds (see
+    the module notes). The estimate of the relevant records remaining still treats the
+    suffix as a random sample, which over-states them for a ranking better than random.
     """
     _check(target, alpha)
+    if bias < 1:
+        raise ValueError(f"bias must be at least 1 (got {bias})")
     labels = np.asarray(screened, dtype=np.int64)
     n_seen = labels.size
     if n_seen > n_total:
@@ -171,7 +208,8 @@ def ranked_stop_test(screened: Sequence[int] | np.ndarray, n_total: int, *,
     n_urn = n_total - n_seen + n_vec
     k_tar = _k_target(r_seen - k_vec, k_vec, target)
     impossible = k_tar > n_urn - (n_vec - k_vec)
-    p = np.where(impossible, 0.0, hypergeom_cdf(k_vec, n_urn, np.minimum(k_tar, n_urn), n_vec))
+    p = np.where(impossible, 0.0, hypergeom_cdf(k_vec, n_urn, np.minimum(k_tar, n_urn), n_vec,
+                                                 odds=bias))
     best = int(np.argmin(p))
     n, k, urn = int(n_vec[best]), int(k_vec[best]), int(n_urn[best])
     point, low, high = (remaining_estimate(urn, n, k, alpha=alpha)

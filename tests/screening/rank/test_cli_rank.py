@@ -66,9 +66,13 @@ def test_rank_command(tmp_path: Path, capsys) -> None:
     assert code == 0, err
     assert "10 records to screen (0 duplicates left out): 2 included, 1 excluded, 1 maybe, " \
            "6 not screened" in out
-    assert "Screening queue: model:logistic@" in out
-    assert "Stopping rule (hypergeometric, recall target 95%, 95% confidence)" in out
+    assert "Screening queue: model:svm@" in out
+    assert ("Stopping rule (hypergeometric, ranking bias 3, recall target 95%, 95% "
+            "confidence)") in out
     assert "continue screening" in out
+    code, out, err = run(capsys, "rank", review, "--status", "--bias", "1")
+    assert code == 0, err
+    assert "Stopping rule (hypergeometric, ranking bias 1, recall target 95%" in out
 
     code, out, err = run(capsys, "rank", review, "--status")
     assert code == 0, err

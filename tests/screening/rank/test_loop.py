@@ -17,9 +17,13 @@ TEXTS = ["ketamine infusion chronic pain trial", "dogs and cats at home",
 def test_features_once_and_texts() -> None:
     features = build_features(TEXTS)
     assert features.n_records == 8 and features.X.format == "csr"
-    assert features.settings["min_df"] == 2
+    assert features.settings["min_df"] == 1 and features.settings["max_df"] == 0.95
     assert record_texts(["A title", None], ["An abstract", float("nan")]) == [
-        "A title. An abstract", ""]
+        "A title. A title. An abstract", ""]
+    assert record_texts(["A title"], ["An abstract"], title_weight=1) == [
+        "A title. An abstract"]
+    with pytest.raises(ValueError, match=r"title_weight must be at least 1 \(got 0\)"):
+        record_texts(["A title"], ["An abstract"], title_weight=0)
     with pytest.raises(ValueError, match="no terms in any record"):
         build_features(["", " "])
 
@@ -31,7 +35,7 @@ def test_rank_puts_likely_relevant_first() -> None:
     assert sorted(ranking.order.tolist()) == [2, 3, 4, 5, 6, 7]
     assert set(ranking.order[:3].tolist()) == {2, 4, 6}
     assert np.all(np.diff(ranking.scores) <= 0)
-    assert ranking.actor.startswith("model:logistic@") and len(ranking.params_hash) == 16
+    assert ranking.actor.startswith("model:svm@") and len(ranking.params_hash) == 16
     assert (ranking.n_included, ranking.n_excluded) == (1, 1)
 
 

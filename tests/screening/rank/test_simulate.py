@@ -41,7 +41,7 @@ def test_simulate_writes_metrics_and_plot(tmp_path: Path) -> None:
         assert seed["wss_95"] > 0.5  # the invented topic is easy to learn
     for key in METRIC_KEYS:
         assert written[key] == pytest.approx(np.mean([s[key] for s in written["seeds"]]))
-    assert written["run"]["actor"].startswith("model:logistic@")
+    assert written["run"]["actor"].startswith("model:svm@")
     assert summary["wss_95"] == written["wss_95"]
     png = (tmp_path / "out" / "recall.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000

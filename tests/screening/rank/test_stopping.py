@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.stats import hypergeom
+from scipy.stats import hypergeom, nchypergeom_fisher
 
 from screening.rank.stopping import (
+    RANKING_BIAS,
     hypergeom_cdf,
     hypergeometric_test,
     irrelevant_in_a_row,
@@ -23,6 +24,17 @@ def test_fast_cdf_matches_scipy() -> None:
     k = (rng.random(500) * np.minimum(r, n)).astype(int)
     np.testing.assert_allclose(hypergeom_cdf(k, m, r, n), hypergeom.cdf(k, m, r, n),
                                atol=1e-9)
+
+
+def test_noncentral_cdf_matches_scipy() -> None:
+    rng = np.random.default_rng(1)
+    m = rng.integers(20, 3000, 300)
+    r = (rng.random(300) * m * 0.1).astype(int) + 1
+    n = (rng.random(300) * m).astype(int) + 1
+    k = (rng.random(300) * np.minimum(r, n)).astype(int)
+    for odds in (1.5, RANKING_BIAS, 10.0):
+        np.testing.assert_allclose(hypergeom_cdf(k, m, r, n, odds=odds),
+                                   nchypergeom_fisher.cdf(k, m, r, n, odds), atol=1e-9)
 
 
 def test_worked_example() -> None:
@@ -87,6 +99,46 @@ def test_ranked_rule_on_random_and_ranked_orders() -> None:
                 wrong += order[:t].sum() / 15 < 0.95
                 break
     assert wrong <= 2 + 4  # 5 % of 40, plus 3 standard errors
+
+
+def _ranked_error_rate(rng, *, odds: float, bias: float, n: int, relevant: int, runs: int):
+    """Screen in an order that draws each relevant record ``odds`` times as readily as an
+    irrelevant one (weighted sampling without replacement), testing after each record;
+    share of runs that stop below 95 % recall, and the mean share of records saved."""
+    wrong, saved = 0, []
+    for _ in range(runs):
+        labels = np.zeros(n, dtype=np.int64)
+        labels[rng.choice(n, relevant, replace=False)] = 1
+        keys = rng.random(n) ** (1.0 / np.where(labels == 1, odds, 1.0))
+        order = labels[np.argsort(-keys)]
+        stop = next(t for t in range(1, n + 1)
+                    if ranked_stop_test(order[:t], n, bias=bias, estimate=False).stop)
+        wrong += order[:stop].sum() / relevant < 0.95
+        saved.append(1 - stop / n)
+    return wrong / runs, float(np.mean(saved))
+
+
+def test_biased_rule_holds_when_the_ranking_is_as_good_as_assumed() -> None:
+    # Orders exactly as biased as assumed: at most about alpha of the runs stop too early,
+    # and the rule stops well before the plain test does.
+    rng = np.random.default_rng(11)
+    wrong, saved = _ranked_error_rate(rng, odds=RANKING_BIAS, bias=RANKING_BIAS, n=300,
+                                      relevant=30, runs=40)
+    assert wrong <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 40)
+    _, saved_plain = _ranked_error_rate(np.random.default_rng(11), odds=RANKING_BIAS,
+                                        bias=1.0, n=300, relevant=30, runs=40)
+    assert saved > saved_plain + 0.05
+
+
+def test_biased_rule_fails_when_the_ranking_is_random() -> None:
+    # The assumption is what buys the earlier stop: screened in random order, the same
+    # rule stops below the target far more often than alpha.
+    rng = np.random.default_rng(12)
+    wrong, _ = _ranked_error_rate(rng, odds=1.0, bias=RANKING_BIAS, n=300, relevant=60,
+                                  runs=20)
+    assert wrong > 0.3
+    with pytest.raises(ValueError, match=r"bias must be at least 1 \(got 0.5\)"):
+        ranked_stop_test([1, 0], 10, bias=0.5)
 
 
 def test_ranked_rule_stops_after_a_long_run_of_irrelevant() -> None:
