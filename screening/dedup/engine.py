@@ -37,6 +37,12 @@ KEPT = "kept"
 #: The pair-score columns stored with each link.
 SCORE_COLUMNS = ("title_sim", "title_tokens", "author_sim", "abstract_sim", "year_diff")
 
+#: What ``conclude`` needs of each decided pair.
+DECIDED_COLUMNS = ("i", "j", "outcome", "rule_id", *SCORE_COLUMNS)
+
+#: Candidate pairs compared at once by ``deduplicate``.
+COMPARE_CHUNK = 200_000
+
 
 @dataclass
 class DedupResult:
@@ -181,7 +187,14 @@ def deduplicate(
     prepared = prepare(frame, known=known, new_record_ids=new_record_ids,
                        overrides=overrides, max_group=max_group)
     started = time.perf_counter()
-    decided = compare_pairs(prepared.normalized, prepared.pairs, rules=rules, workers=workers)
+    # In chunks, keeping of each only what clustering and the links need: the features
+    # of a million pairs at once would cost gigabytes.
+    decided = pd.concat([
+        compare_pairs(prepared.normalized, chunk, rules=rules, workers=workers)
+        .loc[:, list(DECIDED_COLUMNS)]
+        for chunk in split_pairs(prepared.pairs, COMPARE_CHUNK)
+    ], ignore_index=True) if len(prepared.pairs) else compare_pairs(
+        prepared.normalized, prepared.pairs, rules=rules, workers=workers)
     prepared.seconds["compare"] = time.perf_counter() - started
     return conclude(prepared, decided)
 
