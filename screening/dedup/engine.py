@@ -43,6 +43,9 @@ DECIDED_COLUMNS = ("i", "j", "outcome", "rule_id", *SCORE_COLUMNS)
 #: Candidate pairs compared at once by ``deduplicate``.
 COMPARE_CHUNK = 200_000
 
+#: Records normalised at once.
+NORMALIZE_CHUNK = 50_000
+
 
 @dataclass
 class DedupResult:
@@ -101,7 +104,12 @@ def prepare(
     C.validate_frame(frame)
     seconds = {}
     started = time.perf_counter()
-    normalized = normalize_frame(frame.reset_index(drop=True))
+    frame = frame.reset_index(drop=True)
+    # Row by row, so in chunks: the string temporaries of a whole large frame cost more
+    # memory than the keys themselves.
+    normalized = pd.concat([normalize_frame(frame.iloc[start:start + NORMALIZE_CHUNK])
+                            for start in range(0, len(frame), NORMALIZE_CHUNK)]
+                           or [normalize_frame(frame)], ignore_index=True)
     n_known = 0
     if known is not None and len(known):
         n_known = len(known)
