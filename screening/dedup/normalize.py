@@ -43,10 +43,10 @@ _NOTICE = re.compile(
 # A reply named at the end ("Thrombomodulin in ... syndrome AUTHORS REPLY").
 _REPLY = re.compile(r"\b(?:authors?(?: s)? (?:reply|response)|in reply|reply to"
                     r"|response to (?:the )?(?:letter|comment|correspondence)s?)\b")
-# Notes that MEDLINE/Ovid append to titles ("[Review] [33 refs]", "[see comments]",
-# "erratum appears in N Engl J Med 2009 Jun"): not part of the title.
 _LANGUAGES = (r"(?:chinese|japanese|german|french|spanish|russian|italian|portuguese|polish"
               r"|dutch|korean|turkish|czech|hungarian|danish|swedish|norwegian|hebrew|persian)")
+# Notes that MEDLINE/Ovid append to titles ("[Review] [33 refs]", "[see comments]",
+# "erratum appears in N Engl J Med 2009 Jun"): not part of the title.
 _TITLE_NOTES = re.compile(
     r"\[[^\]]*\b(?:refs?|review|comments?|erratum|letter|abstract|editorial|retracted|"
     r"corrected|published|see|author'?s? transl|in process)\b[^\]]*\]"
@@ -117,6 +117,60 @@ def _surnames(authors: pd.Series) -> tuple[pd.Series, pd.Series]:
     )
 
 
+def _page_keys(pages: pd.Series, year: pd.Series, cited: pd.Series
+               ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """First page, last page (of a range) and a "day" flag from a pages column.
+
+    ``cited``: the first page of an Embase source string, where there is one (NaN else).
+    """
+    pages = pages.fillna("").astype(str)
+    month = pages.str.extract(_MONTH_FIRST, expand=False).str.lower()
+    pages = pages.mask(month.notna(), month.map(_MONTHS))
+    # Digits only: "i221", "d767" and "221" are the same first page in different databases;
+    # "01" (a spreadsheet's "01-Feb") is page 1.
+    page = pages.str.extract(r"0*(\d+)", expand=False).fillna("")
+    page = page.mask(page == "", cited.fillna(""))
+    # A "page" equal to the publication year is a year put in the wrong field, and eight
+    # digits starting 19 or 20 are a date ("20100529/0604").
+    page = page.mask(page.str.fullmatch(r"(?:19|20)\d{6}"), "")
+    page = page.mask(page == year, "")
+    # The last page, abbreviations expanded ("466-75" -> 475): a whole page range is a
+    # precise locator.
+    ranges = pages.str.extract(r"0*(\d+)\s*[-\u2010-\u2015]+\s*[a-z]?0*(\d+)", flags=re.I)
+    first, last = ranges[0].fillna(""), ranges[1].fillna("")
+    short = (last != "") & (last.str.len() < first.str.len())
+    if short.any():
+        last = last.copy()
+        last[short] = [f[: len(f) - len(la)] + la
+                       for f, la in zip(first[short], last[short], strict=True)]
+    last = last.where((first == page) & (last != first), "")
+    # A lone number up to 31 may be the day of a publication date that an export put in
+    # the pages field ("28" from "Date of Publication: 28 Jul 2010"): weak evidence.
+    day = pages.str.fullmatch(r"\s*0?([1-9]|[12]\d|3[01])\s*").map({True: "day", False: ""})
+    return page, last, day
+
+
+def _doi_keys(dois: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The DOI (lower case, no URL), its comparison key and its registrant."""
+    doi = _ascii_lower(dois).map(unquote)  # "%28" in DOIs copied from URLs
+    doi = doi.str.extract(r"(10\.\d{4,9}/\S+)", expand=False).fillna("")
+    doi = doi.str.rstrip(".,;")
+    # An Elsevier DOI cut at its first hyphen ("10.1016/S0022" of "10.1016/S0022-5223(03)...")
+    # names no article.
+    doi = doi.mask(doi.str.fullmatch(r"10\.1016/s\d{4}"), "")
+    # Compared without leading zeros in number runs ("10.1002/rnj.027" = "10.1002/rnj.27")
+    # and without punctuation after the prefix, which databases garble ("82_2012_287" =
+    # "82-2012-287", "endrev/bnz002" = "endrevbnz002").
+    key = doi.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
+    prefix = key.str.extract(r"^(10\.\d+/)", expand=False).fillna("")
+    suffix = key.str.replace(r"^10\.\d+/", "", regex=True)
+    key = prefix + suffix.str.replace(r"[^a-z0-9]+", "", regex=True)
+    # Who registered the DOI; Springer's legacy DOIs (10.1007/BF...) stand beside current
+    # ones for the same article, so they count as another registrant.
+    registrant = doi.str.extract(r"^(10\.\d+)/", expand=False).fillna("")
+    return doi, key, registrant.mask(doi.str.match(_LEGACY_DOI), "10.1007/bf")
+
+
 def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The KEY_COLUMNS of ``frame``'s records (a missing database or id is "")."""
     out = pd.DataFrame(index=frame.index)
@@ -153,48 +207,9 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     issue = issue.fillna("").astype(str).str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
     pages = get(C.START_PAGE) if C.START_PAGE in frame.columns else get(C.PAGES)
-    pages = pages.fillna("").astype(str)
-    month = pages.str.extract(_MONTH_FIRST, expand=False).str.lower()
-    pages = pages.mask(month.notna(), month.map(_MONTHS))
-    # Digits only: "i221", "d767" and "221" are the same first page in different databases;
-    # "01" (a spreadsheet's "01-Feb") is page 1.
-    page = pages.str.extract(r"0*(\d+)", expand=False).fillna("")
-    page = page.mask((page == "") & has_source, cited["page"].fillna(""))
-    # A "page" equal to the publication year is a year put in the wrong field, and eight
-    # digits starting 19 or 20 are a date ("20100529/0604").
-    page = page.mask(page.str.fullmatch(r"(?:19|20)\d{6}"), "")
-    out["n_page"] = page.mask(page == out["n_year"], "")
-    # The last page, abbreviations expanded ("466-75" -> 475): a whole page range is a
-    # precise locator.
-    ranges = pages.str.extract(r"0*(\d+)\s*[-\u2010-\u2015]+\s*[a-z]?0*(\d+)", flags=re.I)
-    first, last = ranges[0].fillna(""), ranges[1].fillna("")
-    short = (last != "") & (last.str.len() < first.str.len())
-    if short.any():
-        last = last.copy()
-        last[short] = [f[: len(f) - len(la)] + la
-                       for f, la in zip(first[short], last[short], strict=True)]
-    out["n_page_last"] = last.where((first == out["n_page"]) & (last != first), "")
-    # A lone number up to 31 may be the day of a publication date that an export put in
-    # the pages field ("28" from "Date of Publication: 28 Jul 2010"): weak evidence.
-    out["n_page_day"] = pages.str.fullmatch(r"\s*0?([1-9]|[12]\d|3[01])\s*").map(
-        {True: "day", False: ""})
-    doi = _ascii_lower(get(C.DOI)).map(unquote)  # "%28" in DOIs copied from URLs
-    doi = doi.str.extract(r"(10\.\d{4,9}/\S+)", expand=False).fillna("")
-    doi = doi.str.rstrip(".,;")
-    # An Elsevier DOI cut at its first hyphen ("10.1016/S0022" of "10.1016/S0022-5223(03)...")
-    # names no article.
-    out["n_doi"] = doi.mask(doi.str.fullmatch(r"10\.1016/s\d{4}"), "")
-    # Compared without leading zeros in number runs ("10.1002/rnj.027" = "10.1002/rnj.27")
-    # and without punctuation after the prefix, which databases garble ("82_2012_287" =
-    # "82-2012-287", "endrev/bnz002" = "endrevbnz002").
-    key = out["n_doi"].str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)
-    prefix = key.str.extract(r"^(10\.\d+/)", expand=False).fillna("")
-    suffix = key.str.replace(r"^10\.\d+/", "", regex=True)
-    out["n_doi_key"] = prefix + suffix.str.replace(r"[^a-z0-9]+", "", regex=True)
-    # Who registered the DOI; Springer's legacy DOIs (10.1007/BF...) stand beside current
-    # ones for the same article, so they count as another registrant.
-    registrant = out["n_doi"].str.extract(r"^(10\.\d+)/", expand=False).fillna("")
-    out["n_doi_registrant"] = registrant.mask(out["n_doi"].str.match(_LEGACY_DOI), "10.1007/bf")
+    out["n_page"], out["n_page_last"], out["n_page_day"] = _page_keys(
+        pages, out["n_year"], cited["page"].where(has_source))
+    out["n_doi"], out["n_doi_key"], out["n_doi_registrant"] = _doi_keys(get(C.DOI))
     cochrane = pd.Series("", index=frame.index)
     for name in (C.DOI, C.START_PAGE, C.PAGES, C.VOLUME, C.ISSUE):
         if name in frame.columns:
