@@ -197,12 +197,12 @@ def deduplicate(
     started = time.perf_counter()
     # In chunks, keeping of each only what clustering and the links need: the features
     # of a million pairs at once would cost gigabytes.
+    chunks = split_pairs(prepared.pairs, COMPARE_CHUNK) or [prepared.pairs]
     decided = pd.concat([
         compare_pairs(prepared.normalized, chunk, rules=rules, workers=workers)
         .loc[:, list(DECIDED_COLUMNS)]
-        for chunk in split_pairs(prepared.pairs, COMPARE_CHUNK)
-    ], ignore_index=True) if len(prepared.pairs) else compare_pairs(
-        prepared.normalized, prepared.pairs, rules=rules, workers=workers)
+        for chunk in chunks
+    ], ignore_index=True)
     prepared.seconds["compare"] = time.perf_counter() - started
     return conclude(prepared, decided)
 

@@ -124,8 +124,10 @@ def run_dedup(
                         overrides=overrides, rules=rules)
         _cache_keys(store, result.normalized, replace_all=known is None)
     params = rules_hash(rules)
-    new_links = _record_links(store, result, current, overrides, run_id,
-                              full or new_ids is None, params)
+    added = _record_links(store, result, current, overrides, run_id,
+                          full or new_ids is None, params)
+    # The latest link of each pair, without reading the links table again.
+    latest = {**current, **{(row.record_a, row.record_b): row for row in added}}
     new_decisions = _record_decisions(store, result, run_id, params)
     clusters = result.clusters if result is not None else None
     sizes = clusters["cluster_id"].value_counts() if clusters is not None else []
@@ -135,8 +137,8 @@ def run_dedup(
         n_compared_pairs=result.blocking.n_pairs if result else 0,
         n_duplicate_records=result.n_duplicate_records if result else 0,
         n_clusters=int((sizes > 1).sum()) if clusters is not None else 0,
-        n_maybe=sum(1 for link in store.latest_links(outcome=MAYBE)),
-        new_links=new_links,
+        n_maybe=sum(1 for link in latest.values() if link.outcome == MAYBE),
+        new_links=len(added),
         new_decisions=new_decisions,
         incremental=new_ids is not None,
         seconds=time.perf_counter() - started,
@@ -155,7 +157,8 @@ def _cache_keys(store: ReviewStore, normalized: pd.DataFrame | None, *, replace_
 def _record_links(
     store: ReviewStore, result: DedupResult | None, current: dict, overrides: dict,
     run_id: str, whole_review: bool, params: str,
-) -> int:
+) -> list[LinkRow]:
+    """Append the links whose state changed; returns them."""
     actor = dedup_actor()
     rows = []
     found = set()
@@ -183,7 +186,8 @@ def _record_links(
                 rows.append(LinkRow(record_a=pair[0], record_b=pair[1], outcome=DISTINCT,
                                     rule_id="no_longer_matched", actor=actor,
                                     params_hash=params, run_id=run_id))
-    return store.add_links(rows)
+    store.add_links(rows)
+    return rows
 
 
 def _record_decisions(store: ReviewStore, result: DedupResult | None, run_id: str,

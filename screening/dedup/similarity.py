@@ -121,9 +121,11 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
     # two registrants can name one article whose journal changed publisher.
     same_registrant = left["n_doi_registrant"] == right["n_doi_registrant"]
     # One DOI the start of the other was cut short by an export: unknown, not a conflict.
-    cut = [a.startswith(b) or b.startswith(a)
-           for a, b in zip(left["n_doi_key"], right["n_doi_key"], strict=True)]
-    out["doi_conflict"] = out["doi_conflict"] & ~np.asarray(cut, dtype=bool)
+    conflict = out["doi_conflict"].to_numpy().copy()
+    for k in np.flatnonzero(conflict):  # only pairs with two different DOIs
+        a, b = left.at[k, "n_doi_key"], right.at[k, "n_doi_key"]
+        conflict[k] = not (a.startswith(b) or b.startswith(a))
+    out["doi_conflict"] = conflict
     out["doi_other_registrant"] = out["doi_conflict"] & ~same_registrant
     out["doi_conflict"] = out["doi_conflict"] & same_registrant
     out["journal_ok"] = [

@@ -60,14 +60,15 @@ def test_new_source_is_source_ref(source: SourceRef) -> None:
 
 
 def test_wrong_arguments_are_type_errors() -> None:
+    # The messages name the argument, in C's words or in the dataclass __init__'s.
     source = SourceRef("f", 1, 1, None, "ris")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"missing .*required .*argument:? 'source'"):
         construct.new_record(title="no source")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"unexpected .*argument 'unknown'"):
         construct.new_record(source=source, unknown=1)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"(repeated|multiple values for) argument 'path'"):
         construct.new_source("f", 1, 1, None, "ris", path="again")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"takes (at most|from) \d+"):
         construct.new_source("f", 1, 1, None, "ris", 0, "one too many")
 
 
@@ -86,8 +87,9 @@ def test_only_frozen_slotted_dataclasses() -> None:
         def __post_init__(self) -> None:
             pass
 
-    for cls in (NoSlots, PostInit):
-        with pytest.raises(ValueError):
+    for cls, message in ((NoSlots, "field 'a' is not a slot of the class"),
+                         (PostInit, "the class has a __post_init__")):
+        with pytest.raises(ValueError, match=message):
             construct.frozen_constructor(cls)
 
 
