@@ -21,8 +21,18 @@ CLUSTER_CONFLICT = "cluster_conflict"
 # Stronger evidence joins first, so a weak link cannot pull a record into the wrong cluster.
 _STRENGTH = {"kept": -1, "doi_match": 0, "pmid_match": 1, "metadata_match": 2, "container_match": 3,
              "abstract_match": 4, "cochrane_versions": 5}
+# Rules that found one of two DOIs wrong: they may join the two.
+_ONE_DOI_WRONG = {"doi_wrong_same_citation", "doi_typo"}
 _COMPLETENESS = ("n_title", "n_authors", "n_year", "n_journal", "n_volume", "n_page", "n_doi",
                  "n_pmid", "n_abstract")
+
+
+def _distinct_dois(dois: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The DOIs less those cut short by an export (the start of another DOI)."""
+    if len(dois) < 2:
+        return dois
+    return {(r, k) for r, k in dois
+            if not any(r == r2 and k2 != k and k2.startswith(k) for r2, k2 in dois)}
 
 
 class _Clusters:
@@ -52,7 +62,7 @@ class _Clusters:
         return root
 
     def union_if_consistent(self, i: int, j: int, *, force: bool = False,
-                            two_dois: bool = False) -> bool:
+                            two_dois: bool = False, year_wrong: bool = False) -> bool:
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
@@ -64,10 +74,11 @@ class _Clusters:
                 return False
             # Two DOIs of one registrant are two items; DOIs of different registrants may
             # name one article (a journal that changed publisher), which the rules checked.
-            if (len(dois) > 1 and len({registrant for registrant, _ in dois}) < len(dois)
-                    and not (two_dois and len(dois) == 2)):
+            distinct = _distinct_dois(dois)
+            if (len({registrant for registrant, _ in distinct}) < len(distinct)
+                    and not (two_dois and len(distinct) == 2)):
                 return False
-            if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1:
+            if np.isfinite(lo) and np.isfinite(hi) and hi - lo > 1 and not year_wrong:
                 return False
         if len(self.pmids[a]) + len(self.dois[a]) < len(self.pmids[b]) + len(self.dois[b]):
             a, b = b, a
@@ -98,9 +109,11 @@ def cluster_pairs(
     for index, i, j, rule_id in zip(order, rows["i"].tolist(), rows["j"].tolist(),
                                     rows["rule_id"].tolist(), strict=True):
         # Links decided before (a person's, or an earlier run's) join without the guard;
-        # a rule that found one DOI wrong may join the two DOIs, and no third.
+        # a rule that found one DOI wrong may join the two DOIs, and no third; one that
+        # found a year wrong may join years far apart.
         if not clusters.union_if_consistent(i, j, force=rule_id == "kept",
-                                            two_dois=rule_id == "doi_wrong_same_citation"):
+                                            two_dois=rule_id in _ONE_DOI_WRONG,
+                                            year_wrong=rule_id == "doi_match_year_wrong"):
             refused.append(index)
     if refused:
         decided.loc[refused, "outcome"] = MAYBE

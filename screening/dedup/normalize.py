@@ -158,6 +158,9 @@ def _doi_keys(dois: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     # An Elsevier DOI cut at its first hyphen ("10.1016/S0022" of "10.1016/S0022-5223(03)...")
     # names no article.
     doi = doi.mask(doi.str.fullmatch(r"10\.1016/s\d{4}"), "")
+    # A PLOS figure's, table's or supplement's DOI (".g001", ".t002", ".s001") stands for
+    # its article.
+    doi = doi.str.replace(r"^(10\.1371/journal\.[a-z]+\.\d+)\.[gts]\d{3}$", r"\1", regex=True)
     # Compared without leading zeros in number runs ("10.1002/rnj.027" = "10.1002/rnj.27")
     # and without punctuation after the prefix, which databases garble ("82_2012_287" =
     # "82-2012-287", "endrev/bnz002" = "endrevbnz002").
@@ -188,8 +191,14 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     year = pd.to_numeric(get(C.YEAR), errors="coerce")
     # "1761" (an issue number in the year field) is no year: treated as missing.
     year = year.where((year >= 1800) & (year <= date.today().year + 2))
+    # Nor is the issue number in the year field ("1862" for Proc Biol Sci 284(1862), 2017).
+    raw_issue = get(C.ISSUE) if C.ISSUE in frame.columns else get("number")
+    year = year.mask(year == pd.to_numeric(raw_issue, errors="coerce"))
     out["n_year"] = year.astype("Int64").astype(str).replace("<NA>", "")
-    journal = _words(get(C.JOURNAL))
+    # A place or an edition in brackets tells a journal from its namesakes, but databases
+    # disagree on it ("Medicine (Baltimore)", "Medicine (United States)"): left out.
+    journal = _words(get(C.JOURNAL).fillna("").astype(str).str.replace(
+        r"\s*\([^()]*\)\s*$", "", regex=True))
     # Embase's legacy "Source" string in the journal field:
     # "pharmacological reports 62 6 pp 1204 1210 2010 date publication 2010".
     cited = journal.str.extract(_SOURCE)
@@ -200,9 +209,15 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # the name ends where numbers or these words start.
     journal = journal.str.replace(_CITATION_TAIL, "", regex=True)
     journal = journal.str.replace(_STOP, " ", regex=True)
+    # A citation in place of the name ("29 pp") names no journal.
+    journal = journal.mask(journal.str.match(r"^\s*\d"), "")
     out["n_journal"] = journal.str.replace(r"\s+", " ", regex=True).str.strip()
     volume = get(C.VOLUME).fillna("").astype(str).str.extract(r"(\d+)", expand=False).fillna("")
-    out["n_volume"] = volume.mask((volume == "") & has_source, cited["volume"].fillna(""))
+    volume = volume.mask((volume == "") & has_source, cited["volume"].fillna(""))
+    # The year in the volume field (magazines, some exports: "2016" for volume 94) names no
+    # volume; where the year is the real volume (TheScientificWorldJournal) both records
+    # lose it alike.
+    out["n_volume"] = volume.mask(volume == out["n_year"], "")
     issue = get(C.ISSUE) if C.ISSUE in frame.columns else get("number")
     issue = issue.fillna("").astype(str).str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))

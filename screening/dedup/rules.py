@@ -69,12 +69,17 @@ def _short_title_citation(f: pd.DataFrame) -> pd.Series:
     base = f["journal_ok"] & ~f["issue_conflict"] & _authors_agree(f, 0.9)
     located = f["volume_eq"] & f["page_eq"]
     same = ((f["title_sim"] >= 0.999) & ~f["author_missing"] & (f["year_diff"] == 0)
-            & (f["volume_eq"] | f["page_eq"] | (f["abstract_both"] & (f["abstract_sim"] >= 0.95))))
+            & (f["volume_eq"] | f["page_eq"] | f["issue_eq"]
+               | (f["abstract_both"] & (f["abstract_sim"] >= 0.95))))
     # A whole page range, or the same volume and page of an identical title, locates the
     # item even where journal names or an issue disagree.
-    precise = (~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
-               & f["page_eq"] & ((f["page_last_eq"] & (f["title_sim"] >= 0.9))
-                                 | (f["volume_eq"] & (f["title_sim"] >= 0.999))))
+    precise = (~f["author_missing"] & (f["year_diff"] == 0) & f["page_eq"] & (
+        ((f["author_sim"] >= 0.9) & f["page_last_eq"]
+         & ((f["title_sim"] >= 0.9) | (f["title_partial"] >= 0.95)))
+        | ((f["author_sim"] >= 0.9) & f["volume_eq"] & (f["title_sim"] >= 0.999))
+        # The whole citation identical: authors may be garbled ("mckinneyjrsuomi").
+        | ((f["author_sim"] >= 0.75) & f["volume_eq"] & f["page_last_eq"]
+           & (f["title_sim"] >= 0.999))))
     return (base & (located | same)) | precise
 
 
@@ -89,6 +94,17 @@ def _located(f: pd.DataFrame) -> pd.Series:
     # The same volume and the same first page or issue: one place in one journal, whatever
     # the journal is called ("Braz J Psychiatry" / "Revista Brasileira de Psiquiatria").
     return f["volume_eq"] & (f["page_eq"] | f["issue_eq"])
+
+
+def _same_container(f: pd.DataFrame) -> pd.Series:
+    return (f["volume_eq"] & f["page_eq"] & f["journal_ok"] & f["journal_both"]
+            & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9))
+
+
+def _same_page_range(f: pd.DataFrame) -> pd.Series:
+    return (~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
+            & f["journal_ok"] & ~f["volume_conflict"] & ~f["issue_conflict"] & f["page_eq"]
+            & f["page_last_eq"] & ~f["title_missing"])
 
 
 def _years_close(f: pd.DataFrame) -> pd.Series:
@@ -119,9 +135,14 @@ _COMPARISONS: tuple[Rule, ...] = (
     Rule("doi_wrong_same_citation", "different DOIs of one registrant on records with the "
          "same title, authors, journal, volume, issue and whole page range: one DOI is wrong",
          lambda f: f["doi_conflict"] & (f["title_sim"] >= 0.97) & ~f["author_missing"]
-         & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"]
+         & (f["author_sim"] >= 0.75) & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"]
          & f["page_last_eq"] & ~f["issue_conflict"] & f["journal_ok"] & ~f["kind_conflict"],
          DUPLICATE),
+    Rule("doi_typo", "DOIs of one registrant one character apart on records with the same "
+         "title, authors, year and container: one DOI mistyped",
+         lambda f: f["doi_typo"] & (f["title_sim"] >= 0.97) & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0) & _no_container_conflict(f)
+         & ~f["issue_conflict"] & ~f["kind_conflict"], DUPLICATE),
     Rule("doi_differs", "different DOIs of one registrant (versions, companion papers): "
          "a person decides",
          lambda f: f["doi_conflict"] & _same_title(f, 0.97) & _authors_agree(f, 0.9)
@@ -138,6 +159,11 @@ _COMPARISONS: tuple[Rule, ...] = (
     Rule("doi_match", "same DOI, the same title, authors and year",
          lambda f: f["doi_eq"] & _same_title(f, 0.9) & _authors_agree(f, 0.8) & _years_close(f)
          & ~(_container_conflict(f) & ~f["journal_ok"]), DUPLICATE),
+    Rule("doi_match_year_wrong", "same DOI, the same title and authors, but years far "
+         "apart: one year is wrong (a DOI names one item)",
+         lambda f: f["doi_eq"] & (f["title_sim"] >= 0.99) & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9) & (f["year_diff"] > 1) & ~_container_conflict(f),
+         DUPLICATE),
     Rule("doi_shared_by_different_items",
          "same DOI on records of different journals, volumes or pages (a supplement's DOI, "
          "or a DOI attached to the wrong record): a person decides",
@@ -157,6 +183,12 @@ _COMPARISONS: tuple[Rule, ...] = (
          & (f["year_diff"] == 0) & ~f["volume_conflict"] & ~f["issue_conflict"]
          & f["journal_ok"] & (((f["title_sim"] >= 0.999) & f["volume_eq"])
                               | ((f["title_sim"] >= 0.97) & f["page_day"])), DUPLICATE),
+    Rule("abstract_printed_twice", "the same long title, authors, year and journal, no "
+         "volume in either record and other pages: one meeting abstract printed in two "
+         "supplements",
+         lambda f: f["page_conflict"] & f["volume_none"] & (f["title_sim"] >= 0.99)
+         & (f["title_words"] >= 6) & ~f["author_missing"] & (f["author_sim"] >= 0.95)
+         & (f["year_diff"] == 0) & f["journal_ok"] & f["journal_both"], DUPLICATE),
     Rule("container_differs", "same title but a different first page, or volume",
          lambda f: _container_conflict(f), DISTINCT),
     Rule("issue_differs", "same volume but another issue, and no first page to compare "
@@ -182,20 +214,40 @@ _COMPARISONS: tuple[Rule, ...] = (
          "a journal named in two languages)",
          lambda f: (f["title_sim"] >= 0.97) & ~f["author_missing"] & (f["author_sim"] >= 0.9)
          & (f["year_diff"] == 0) & f["volume_eq"] & f["page_eq"], DUPLICATE),
+    Rule("page_range_issue_garbled", "the same authors, year, volume and whole page range "
+         "and a close title (one inside the other, or reworded in translation), but another "
+         "issue: an issue field holding a record number",
+         lambda f: f["issue_conflict"] & f["volume_eq"] & f["page_eq"] & f["page_last_eq"]
+         & ~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
+         & ((f["title_tokens"] >= 0.75) | (f["title_partial"] >= 0.95)), DUPLICATE),
+    Rule("same_pages_journal_renamed", "the same title, authors, year and first page, and "
+         "the same last page or issue, under journal names that do not compare "
+         "(transliterated, abbreviated without prefixes, or garbled)",
+         lambda f: (f["title_sim"] >= 0.97) & ~f["author_missing"] & (f["author_sim"] >= 0.9)
+         & (f["year_diff"] == 0) & f["page_eq"] & (f["page_last_eq"] | f["issue_eq"])
+         & ~f["volume_conflict"] & ~f["issue_conflict"], DUPLICATE),
     Rule("metadata_match", "near-identical title, authors, year and container",
          lambda f: _same_title(f, 0.95) & _authors_agree(f, 0.8) & _years_close(f)
          & _no_container_conflict(f), DUPLICATE),
     Rule("container_match", "same journal, volume, first page, year and authors "
-         "(title translated, truncated or missing)",
-         lambda f: f["volume_eq"] & f["page_eq"] & f["journal_ok"] & f["journal_both"]
-         & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9)
-         & (f["title_missing"] | f["translated"] | (f["title_tokens"] >= 0.8)
-            | _contained_title(f)), DUPLICATE),
-    Rule("page_range_match", "the same authors, year, journal, volume and whole page range "
-         "(a title translated or shortened)",
-         lambda f: ~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
-         & f["journal_ok"] & ~f["volume_conflict"] & ~f["issue_conflict"] & f["page_eq"]
-         & f["page_last_eq"] & ~f["title_missing"], DUPLICATE),
+         "(a title truncated, or translated: given in one record only, or close)",
+         lambda f: _same_container(f) & ((f["title_tokens"] >= 0.8) | _contained_title(f)
+                                         | (f["translated"] & (f["title_missing"]
+                                                               | (f["title_tokens"] >= 0.7)))),
+         DUPLICATE),
+    Rule("container_match_title_unconfirmed", "same journal, volume, first page, year and "
+         "authors, but a title missing or translated too freely to confirm: a person decides",
+         lambda f: _same_container(f) & (f["title_missing"] | f["translated"]), MAYBE),
+    Rule("page_range_match", "the same authors, year, journal, volume and whole page range, "
+         "and a similar title, one title inside the other (a subtitle or a translation "
+         "added), the same DOI or the same issue (a title translated)",
+         lambda f: _same_page_range(f) & ((f["title_partial"] >= 0.95) | (f["title_sim"] >= 0.9)
+                                          | f["doi_eq"] | (f["volume_eq"] & f["issue_eq"])),
+         DUPLICATE),
+    Rule("page_range_title_differs", "the same authors, year, journal, volume and whole page "
+         "range under another title, the issue unknown (translated, or a column's title "
+         "against the item's): a person decides",
+         _same_page_range, MAYBE),
     Rule("abstract_match", "similar title and the same abstract",
          lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.85)
          & _authors_agree(f, 0.7) & _years_close(f) & _no_container_conflict(f), DUPLICATE),

@@ -14,12 +14,18 @@ import re
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Hamming
 
 __all__ = ["pair_features", "similarity"]
 
 _PART = re.compile(r"\b(?:part|phase|section|study|trial|report|paper|no|number|chapter)\s+"
                    r"([ivx]{1,4}|\d{1,3}|[a-d])\b")
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "le", "journal", "j"}
+# A name cut down to one of these words says nothing about the journal ("international"
+# for "International Conference on Information Systems").
+_JOURNAL_GENERIC = {"international", "european", "american", "british", "proceedings",
+                    "conference", "transactions", "annals", "archives", "bulletin",
+                    "review", "reviews", "research", "science", "medicine", "journal"}
 
 
 def similarity(a: str | None, b: str | None) -> float:
@@ -50,11 +56,13 @@ def _journal_compatible(a: str, b: str) -> bool:
         return True
     wa = [w for w in a.split() if w not in _JOURNAL_STOP]
     wb = [w for w in b.split() if w not in _JOURNAL_STOP]
+    if (len(wa) == 1 and wa[0] in _JOURNAL_GENERIC) or (len(wb) == 1 and wb[0] in _JOURNAL_GENERIC):
+        return True
     if _abbreviates(wa, wb) or _abbreviates(wb, wa):
         return True
-    # One name glued ("arzneimittelforschung", "scientificworldjournal"): compare letters.
+    # One name glued ("arzneimittelforschung", "thescientificworldjournal"): compare letters.
     ga, gb = "".join(wa), "".join(wb)
-    if min(len(ga), len(gb)) >= 10 and (ga.startswith(gb) or gb.startswith(ga)):
+    if min(len(ga), len(gb)) >= 10 and (ga in gb or gb in ga):
         return True
     return fuzz.token_set_ratio(a, b, processor=None) >= 90
 
@@ -67,13 +75,25 @@ def _abbreviates(short: list[str], long: list[str]) -> bool:
     """
     position = 0
     for index, word in enumerate(short):
-        while position < len(long) and not long[position].startswith(word):
+        while position < len(long) and not _abbreviation(word, long[position]):
             position += 1
         if position == len(long):
             # Only a place or a year: "lond", "berl", "paris", "1985".
             return index >= 2 and index == len(short) - 1 and (word.isdigit() or len(word) <= 6)
         position += 1
     return bool(short)
+
+
+def _abbreviation(short: str, word: str) -> bool:
+    """``short`` abbreviates ``word``: a prefix ("psychiatr"), or from three letters on,
+    the same first letter and the rest in order ("natl" for "national", "soc" for
+    "society")."""
+    if word.startswith(short):
+        return True
+    if len(short) < 3 or short[0] != word[0] or len(short) >= len(word):
+        return False
+    rest = iter(word[1:])
+    return all(letter in rest for letter in short[1:])
 
 
 def _parts(title: str) -> frozenset[str]:
@@ -115,6 +135,7 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
         equal = left[column] == right[column]
         out[f"{name}_eq"] = both & equal
         out[f"{name}_conflict"] = both & ~equal
+    out["volume_none"] = (left["n_volume"] == "") & (right["n_volume"] == "")
     out["page_day"] = out["page_conflict"] & (
         (left["n_page_day"] != "") | (right["n_page_day"] != ""))
     # Two DOIs of one registrant are two items (article and erratum, two versions); DOIs of
@@ -122,10 +143,16 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
     same_registrant = left["n_doi_registrant"] == right["n_doi_registrant"]
     # One DOI the start of the other was cut short by an export: unknown, not a conflict.
     conflict = out["doi_conflict"].to_numpy().copy()
+    typo = np.zeros(len(out), dtype=bool)
     for k in np.flatnonzero(conflict):  # only pairs with two different DOIs
         a, b = left.at[k, "n_doi_key"], right.at[k, "n_doi_key"]
         conflict[k] = not (a.startswith(b) or b.startswith(a))
+        # One character mistyped or misread ("jas.2014-7190" / "jas.2013-7190"); not the
+        # last, which numbers versions ("f1000research.12345.1" / ".2").
+        typo[k] = (conflict[k] and len(a) == len(b) >= 12 and a[-1] == b[-1]
+                   and Hamming.distance(a, b) == 1)
     out["doi_conflict"] = conflict
+    out["doi_typo"] = typo & same_registrant.to_numpy()
     out["doi_other_registrant"] = out["doi_conflict"] & ~same_registrant
     out["doi_conflict"] = out["doi_conflict"] & same_registrant
     out["journal_ok"] = [

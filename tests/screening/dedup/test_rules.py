@@ -78,3 +78,16 @@ def test_configured_duplicates_still_leave_unclear_pairs_to_a_person() -> None:
 def test_a_policy_is_maybe_or_duplicate() -> None:
     with pytest.raises(ValueError, match="preprints must be 'maybe' or 'duplicate', not 'yes'"):
         build_rules(preprints="yes")
+
+
+def test_a_doi_cut_short_does_not_keep_its_records_apart() -> None:
+    """An export that cut a DOI at the journal's prefix ("10.1158/1538-7445") left the start
+    of the other record's DOI: one item, which the cluster guard lets through."""
+    base = {"title": "Baseline IL-17 receptor signaling is essential for controlling aberrant "
+                     "JNK-dependent cell growth", "authors": "Yan, Li", "year": 2017,
+            "journal": "Cancer Research", "volume": "77"}
+    frame = pd.DataFrame([{**base, "record_id": "a", "doi": "10.1158/1538-7445.AM2017-326"},
+                          {**base, "record_id": "b", "doi": "10.1158/1538-7445"}])
+    result = deduplicate(frame)
+    assert result.pairs[["outcome", "rule_id"]].values.tolist() == [["duplicate", "metadata_match"]]
+    assert result.clusters["cluster_id"].nunique() == 1
