@@ -248,8 +248,9 @@ _COMPARISONS: tuple[Rule, ...] = (
          "range under another title, the issue unknown (translated, or a column's title "
          "against the item's): a person decides",
          _same_page_range, MAYBE),
-    Rule("abstract_match", "similar title and the same abstract",
-         lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.85)
+    Rule("abstract_match", "similar title and the same abstract (titles a tenth apart name "
+         "two items even under one abstract: two constructs, two doses of one study)",
+         lambda f: f["abstract_both"] & (f["abstract_sim"] >= 0.95) & _same_title(f, 0.9)
          & _authors_agree(f, 0.7) & _years_close(f) & _no_container_conflict(f), DUPLICATE),
     Rule("similar_title", "similar title, some metadata unclear: a person decides",
          lambda f: _same_title(f, 0.9) & _authors_agree(f, 0.6) & _years_close(f), MAYBE),
