@@ -226,6 +226,11 @@ _COMPARISONS: tuple[Rule, ...] = (
          lambda f: (f["title_sim"] >= 0.97) & ~f["author_missing"] & (f["author_sim"] >= 0.9)
          & (f["year_diff"] == 0) & f["page_eq"] & (f["page_last_eq"] | f["issue_eq"])
          & ~f["volume_conflict"] & ~f["issue_conflict"], DUPLICATE),
+    Rule("same_issue_journal_renamed", "the same long title, authors, year, volume and issue "
+         "under journal names that do not compare (a journal's name in two languages)",
+         lambda f: (f["title_sim"] >= 0.99) & (f["title_words"] >= 6) & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0) & f["volume_eq"] & f["issue_eq"]
+         & ~f["page_conflict"], DUPLICATE),
     Rule("metadata_match", "near-identical title, authors, year and container",
          lambda f: _same_title(f, 0.95) & _authors_agree(f, 0.8) & _years_close(f)
          & _no_container_conflict(f), DUPLICATE),
