@@ -7,7 +7,7 @@ DEMO := demo-review
 
 .PHONY: demo test lint bench-ingest clean-demo venv
 
-$(STAMP): pyproject.toml setup.py $(wildcard screening/readers/*.c)
+$(STAMP): pyproject.toml setup.py $(wildcard screening/readers/*.c) $(wildcard screening/rank/*.c)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

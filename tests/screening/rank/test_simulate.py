@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 
 from screening.errors import SchemaError
+from screening.rank import simulate as simulation
+from screening.rank.features import build_features
+from screening.rank.loop import rank_unlabeled
 from screening.rank.metrics import METRIC_KEYS, screening_metrics
-from screening.rank.simulate import load_labeled, simulate
+from screening.rank.simulate import load_labeled, prior_records, simulate, simulate_seed
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "screening" / "invented_300.csv"
 
@@ -42,6 +45,7 @@ def test_simulate_writes_metrics_and_plot(tmp_path: Path) -> None:
     for key in METRIC_KEYS:
         assert written[key] == pytest.approx(np.mean([s[key] for s in written["seeds"]]))
     assert written["run"]["actor"].startswith("model:svm@")
+    assert written["run"]["solver"] == "warm-started dual coordinate descent (C)"
     assert summary["wss_95"] == written["wss_95"]
     png = (tmp_path / "out" / "recall.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
@@ -52,6 +56,48 @@ def test_simulate_is_reproducible(tmp_path: Path) -> None:
     two = simulate(FIXTURE, tmp_path / "b", seeds=1, model="nb", batch_size=5)
     for key in set(METRIC_KEYS) - {"seconds"}:
         assert one[key] == two[key]
+
+
+@pytest.fixture(scope="module")
+def fixture_features():
+    texts, y = load_labeled(FIXTURE)
+    return build_features(texts), y
+
+
+def test_simulated_order_is_deterministic(fixture_features) -> None:
+    features, y = fixture_features
+    assert simulation.warm_started("svm") and not simulation.warm_started("nb")
+    one = simulate_seed(features, y, seed=4)
+    two = simulate_seed(features, y, seed=4)
+    np.testing.assert_array_equal(one.order, two.order)
+    assert one.order.size == np.unique(one.order).size
+    assert y[one.order].sum() == y.sum() and y[one.order[-1]] == 1
+    assert one.step_seconds.size == one.order.size - 2
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_warm_started_simulation_matches_refitting(fixture_features, batch_size: int,
+                                                   seed: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-started solver (kept across steps) screens in the order that fitting
+    LinearSVMRanker from scratch at every step gives, on this fixture."""
+    features, y = fixture_features
+    warm = simulate_seed(features, y, seed=seed, batch_size=batch_size)
+    monkeypatch.setattr(simulation, "ACCELERATED", False)
+    cold = simulate_seed(features, y, seed=seed, batch_size=batch_size)
+    np.testing.assert_array_equal(warm.order, cold.order)
+    labels = np.full(y.size, -1)
+    priors = list(prior_records(y, seed))
+    labels[priors] = y[priors]
+    first = rank_unlabeled(features.X, labels, random_state=seed).order[:batch_size]
+    np.testing.assert_array_equal(warm.order[2:2 + batch_size], first)
+
+
+def test_bad_batch_size(fixture_features) -> None:
+    features, y = fixture_features
+    with pytest.raises(ValueError, match=r"^batch_size must be at least 1 \(got 0\)$"):
+        simulate_seed(features, y, seed=0, batch_size=0)
 
 
 @pytest.mark.parametrize(("text", "message"), [
