@@ -44,9 +44,13 @@ def dedup_frame(
     known: pd.DataFrame | None = None,
     new_record_ids: set[str] | None = None,
     overrides: dict[tuple[str, str], str] | None = None,
-    rules: tuple[Rule, ...] = RULES,
+    rules: tuple[Rule, ...] | None = None,
 ) -> DedupResult:
-    """Deduplicate a records frame; the comparison runs as tasks on the task runner."""
+    """Deduplicate a records frame; the comparison runs as tasks on the task runner.
+
+    ``rules``: None for the default RULES (a flow parameter's default must be plain data
+    for Prefect's parameter schema; rules hold functions)."""
+    rules = RULES if rules is None else rules
     prepared = prepare(frame, known=known, new_record_ids=new_record_ids, overrides=overrides)
     chunks = split_pairs(prepared.pairs, chunk_size)
     if chunks:
