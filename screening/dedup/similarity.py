@@ -22,10 +22,10 @@ _PART = re.compile(r"\b(?:part|phase|section|study|trial|report|paper|no|number|
                    r"([ivx]{1,4}|\d{1,3}|[a-d])\b")
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "le", "journal", "j"}
 # A name cut down to one of these words says nothing about the journal ("international"
-# for "International Conference on Information Systems").
+# for "International Conference on Information Systems"). Words that name a journal alone
+# ("Science", "Medicine") are not among them.
 _JOURNAL_GENERIC = {"international", "european", "american", "british", "proceedings",
-                    "conference", "transactions", "annals", "archives", "bulletin",
-                    "review", "reviews", "research", "science", "medicine", "journal"}
+                    "conference", "transactions", "annals", "archives", "bulletin"}
 
 
 def similarity(a: str | None, b: str | None) -> float:
