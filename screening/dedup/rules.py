@@ -164,6 +164,12 @@ _COMPARISONS: tuple[Rule, ...] = (
          lambda f: f["doi_eq"] & (f["title_sim"] >= 0.99) & ~f["author_missing"]
          & (f["author_sim"] >= 0.9) & (f["year_diff"] > 1) & ~_container_conflict(f),
          DUPLICATE),
+    Rule("doi_shared_titles_differ", "same DOI on records of different journals, volumes or "
+         "pages and with other titles: a supplement's or an issue's DOI on each of its "
+         "abstracts, so two items",
+         lambda f: f["doi_eq"] & (_container_conflict(f) | (~f["journal_ok"] & ~_located(f)))
+         & ~f["title_missing"] & (f["title_tokens"] < 0.7) & (f["title_partial"] < 0.95),
+         DISTINCT),
     Rule("doi_shared_by_different_items",
          "same DOI on records of different journals, volumes or pages (a supplement's DOI, "
          "or a DOI attached to the wrong record): a person decides",
