@@ -218,8 +218,7 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # volume; where the year is the real volume (TheScientificWorldJournal) both records
     # lose it alike.
     out["n_volume"] = volume.mask(volume == out["n_year"], "")
-    issue = get(C.ISSUE) if C.ISSUE in frame.columns else get("number")
-    issue = issue.fillna("").astype(str).str.extract(r"0*(\d+)", expand=False).fillna("")
+    issue = raw_issue.fillna("").astype(str).str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
     pages = get(C.START_PAGE) if C.START_PAGE in frame.columns else get(C.PAGES)
     out["n_page"], out["n_page_last"], out["n_page_day"] = _page_keys(

@@ -96,6 +96,12 @@ def _located(f: pd.DataFrame) -> pd.Series:
     return f["volume_eq"] & (f["page_eq"] | f["issue_eq"])
 
 
+def _doi_on_other_items(f: pd.DataFrame) -> pd.Series:
+    # One DOI, but other pages or volumes, or journals that do not compare and no shared
+    # locator: the DOI names something else than at least one of the records.
+    return f["doi_eq"] & (_container_conflict(f) | (~f["journal_ok"] & ~_located(f)))
+
+
 def _same_container(f: pd.DataFrame) -> pd.Series:
     return (f["volume_eq"] & f["page_eq"] & f["journal_ok"] & f["journal_both"]
             & (f["year_diff"] == 0) & (f["author_sim"] >= 0.9))
@@ -167,14 +173,13 @@ _COMPARISONS: tuple[Rule, ...] = (
     Rule("doi_shared_titles_differ", "same DOI on records of different journals, volumes or "
          "pages and with other titles: a supplement's or an issue's DOI on each of its "
          "abstracts, so two items",
-         lambda f: f["doi_eq"] & (_container_conflict(f) | (~f["journal_ok"] & ~_located(f)))
-         & ~f["title_missing"] & (f["title_tokens"] < 0.7) & (f["title_partial"] < 0.95),
+         lambda f: _doi_on_other_items(f) & ~f["title_missing"] & (f["title_tokens"] < 0.7)
+         & (f["title_partial"] < 0.95),
          DISTINCT),
     Rule("doi_shared_by_different_items",
          "same DOI on records of different journals, volumes or pages (a supplement's DOI, "
          "or a DOI attached to the wrong record): a person decides",
-         lambda f: f["doi_eq"] & (_container_conflict(f) | (~f["journal_ok"] & ~_located(f))),
-         MAYBE),
+         _doi_on_other_items, MAYBE),
     Rule("doi_match_title_changed", "same DOI, a title that was translated, truncated or "
          "is missing",
          lambda f: f["doi_eq"] & (f["title_missing"] | (f["title_tokens"] >= 0.8)

@@ -237,6 +237,11 @@ def test_c_checks_its_arrays() -> None:
     bad[5] = np.array([1.0, 0.0, 1.0, 1.0])
     with pytest.raises(ValueError, match=r"^solve_dual: cost of row 1 is not positive$"):
         _linsvm.solve_dual(*bad)
+    with pytest.raises(ValueError, match=r"^gram_solve: array lengths do not match$"):
+        # ld (the Gram matrix's width) smaller than the labelled rows
+        _linsvm.gram_solve(*args[:8], np.zeros(l * l), np.zeros(l), np.zeros(l),
+                           np.zeros(svm.w_.size), svm._col_indptr, svm._col_indices,
+                           svm._col_data, np.zeros(svm.n_rows), l - 1, 0, 1.0, 1e-3, 10, 0)
     out = np.empty(3)
     with pytest.raises(ValueError, match=r"^score_unlabeled: array lengths do not match$"):
         _linsvm.score_unlabeled(svm._indptr, svm._indices, svm._data, svm.w_, svm._labeled,
