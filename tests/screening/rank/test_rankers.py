@@ -10,6 +10,7 @@ from screening.errors import RegistryError
 from screening.rank.features import build_features
 from screening.rank.rankers import (
     ComplementNBRanker,
+    EmbeddingFusionRanker,
     EnsembleRanker,
     LinearSVMRanker,
     LogisticRanker,
@@ -23,15 +24,24 @@ _NEGATIVE_BLOBS = ("check_decision_proba_consistency draws blobs with negative f
                    "ignores the positive_only tag; complement naive Bayes needs X >= 0")
 
 
+_FIXED_WEIGHTS = ("check_classifiers_train's blobs are separated by their second feature "
+                  "only; the fused ranker splits the two features into its two blocks and "
+                  "weights them 1 and 0.6 by design, not by fit, so the useless first block "
+                  "leads (accuracy 0.5; 0.915 on the second feature alone)")
+
+
 def _expected_failures(estimator) -> dict[str, str]:
     if isinstance(estimator, ComplementNBRanker | EnsembleRanker):
         return {"check_decision_proba_consistency": _NEGATIVE_BLOBS}
+    if isinstance(estimator, EmbeddingFusionRanker):
+        return {"check_classifiers_train": _FIXED_WEIGHTS}
     return {}
 
 
 @parametrize_with_checks(
     [LogisticRanker(random_state=0), LinearSVMRanker(random_state=0),
-     ComplementNBRanker(random_state=0), EnsembleRanker(random_state=0)],
+     ComplementNBRanker(random_state=0), EnsembleRanker(random_state=0),
+     EmbeddingFusionRanker(embedding_columns=1, random_state=0)],
     expected_failed_checks=_expected_failures,
 )
 def test_sklearn_contract(estimator, check) -> None:
@@ -39,13 +49,14 @@ def test_sklearn_contract(estimator, check) -> None:
 
 
 def test_registry_lists_rankers() -> None:
-    assert available_rankers() == ["ensemble", "logistic", "nb", "svm"]
+    assert available_rankers() == ["ensemble", "logistic", "nb", "svm", "svm-emb"]
     assert isinstance(get_ranker("svm", C=2.0), LinearSVMRanker)
 
 
 def test_unknown_ranker_lists_available() -> None:
     with pytest.raises(RegistryError,
-                       match=r"^Unknown ranker 'svn'\. Available: ensemble, logistic, nb, svm$"):
+                       match=r"^Unknown ranker 'svn'\. Available: ensemble, logistic, nb, svm, "
+                             r"svm-emb$"):
         get_ranker("svn")
 
 
