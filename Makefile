@@ -27,6 +27,9 @@ demo: $(STAMP)
 	$(BIN)/litsieve status $(DEMO)
 	$(BIN)/litsieve export $(DEMO) --output $(DEMO)/exports/records.csv
 	$(BIN)/litsieve decisions import $(DEMO) tests/data/decisions/ketamine_decisions.csv
+	$(BIN)/litsieve rank $(DEMO) --status
+	$(BIN)/litsieve simulate tests/data/screening/invented_300.csv --seeds 2 \
+		--output $(DEMO)/simulation
 	$(BIN)/litsieve prisma $(DEMO) --format png --output $(DEMO)/prisma.png
 	$(BIN)/litsieve prisma $(DEMO) --format svg --output $(DEMO)/prisma.svg
 	$(BIN)/litsieve pool tests/data/pooling/ketamine_pain_md.csv --measure MD --method IV \

@@ -130,7 +130,9 @@ def rank_command(
         out.print(f"{len(records):,} records to screen ({len(duplicates):,} duplicates left "
                   f"out): {n_in} included, {n_out} excluded, {int(maybe.sum())} maybe, "
                   f"{n_left:,} not screened")
-        if not status:
+        if not status and n_left == 0:
+            out.print("Every record is screened (or marked maybe): nothing to rank.")
+        elif not status:
             if n_in < 1 or n_out < 1:
                 raise NotEnoughLabelsError(
                     f"ranking needs at least one included and one excluded record at "

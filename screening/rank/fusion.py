@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["fused_scores", "split_blocks", "spread"]
+__all__ = ["block_coefficients", "fused_scores", "split_blocks", "spread",
+           "spreads_of_the_rest"]
 
 
 def split_blocks(X: Any, embedding_columns: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -52,3 +53,28 @@ def fused_scores(text: np.ndarray, embedding: np.ndarray, text_spread: float,
                  embedding_spread: float, embedding_weight: float) -> np.ndarray:
     """Both scores in units of their spread, the embedding one weighted."""
     return text / text_spread + embedding_weight * (embedding / embedding_spread)
+
+
+def block_coefficients(text_coef: np.ndarray, embedding_coef: np.ndarray) -> np.ndarray:
+    """Both SVMs' weights as the two columns of one matrix over all the features (each
+    zero on the other's block), so that ``X @ W[:, i]`` scores a block with no copy of it:
+    splitting a 50,000-record matrix cost more than the fits."""
+    n_text = text_coef.size
+    weights = np.zeros((n_text + embedding_coef.size, 2), order="F")  # columns contiguous
+    weights[:n_text, 0] = text_coef
+    weights[n_text:, 1] = embedding_coef
+    return weights
+
+
+def spreads_of_the_rest(review_scores: np.ndarray, training_scores: np.ndarray
+                        ) -> tuple[float, float]:
+    """The spread of each column of ``review_scores`` over the rows that are not training
+    rows, from the review's sums less the training rows' (the training rows are rows of the
+    review): no copy of the unscreened rows is needed. With no other row, 1 each."""
+    rest = review_scores.shape[0] - training_scores.shape[0]
+    if rest <= 0:
+        return 1.0, 1.0
+    mean = (review_scores.sum(axis=0) - training_scores.sum(axis=0)) / rest
+    square = ((review_scores ** 2).sum(axis=0) - (training_scores ** 2).sum(axis=0)) / rest
+    text, embedding = np.sqrt(np.maximum(square - mean ** 2, 0.0))
+    return (float(text) if text > 0 else 1.0, float(embedding) if embedding > 0 else 1.0)

@@ -7,7 +7,6 @@ integer array over the matrix rows: 1 include, 0 exclude, -1 not yet screened.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,13 +97,15 @@ def rank_unlabeled(
     # TF-IDF features are finite by construction; scanning every entry for NaN at each fit
     # and each scoring would cost as much as a small fit.
     with config_context(assume_finite=True):
-        # A ranker that scales its scores by their spread over the records to rank
-        # (svm-emb) is given them.
-        pool = ({"pool": X[unknown]} if unknown.size
-                and "pool" in inspect.signature(estimator.fit).parameters else {})
-        estimator.fit(X[known], labels[known], **pool)
-        # Scoring every row in one product is cheaper than copying out the unlabelled ones.
-        scores = relevance_scores(estimator, X)[unknown] if unknown.size else np.empty(0)
+        if hasattr(estimator, "fit_rank"):
+            # A ranker that scales its scores by their spread over the records to rank
+            # (svm-emb) is given the whole review, and scores it in the same pass.
+            scores = estimator.fit_rank(X[known], labels[known], X)[unknown]
+        else:
+            estimator.fit(X[known], labels[known])
+            # Scoring every row in one product is cheaper than copying out the unlabelled
+            # ones.
+            scores = relevance_scores(estimator, X)[unknown] if unknown.size else np.empty(0)
     by_score = np.argsort(-scores, kind="stable")
     placed, is_random = _mix(by_score, random_share, np.random.default_rng(random_state))
     return Ranking(

