@@ -74,7 +74,7 @@ def available_rankers() -> list[str]:
 
 def default_ranker() -> str:
     """``svm-emb`` when the sentence-embedding model is installed, else ``svm``: the fused
-    pair ranked better on 11 of the 12 benchmark reviews (mean WSS@95 0.640 against 0.614;
+    pair ranked better on 11 of the 12 benchmark reviews (mean WSS@95 0.641 against 0.614;
     see :mod:`screening.rank.fusion`)."""
     from screening.rank.embeddings import embeddings_available
 

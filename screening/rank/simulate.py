@@ -3,8 +3,9 @@
 Each seed starts from one random relevant and one random irrelevant record (the priors),
 then screens ``batch_size`` records at a time (retraining before each batch) in the order
 the ranker gives, with the dataset's labels as the oracle, until every relevant record is
-found. The ``svm`` ranker's solver is kept from one step to the next and continues from
-the last solution (:mod:`screening.rank.linsvm`) instead of fitting from scratch. The
+found. The ``svm`` and ``svm-emb`` rankers' solvers are kept from one step to the next and
+continue from the last solution (:mod:`screening.rank.linsvm`) instead of fitting from
+scratch. The
 statistical stopping rule (:func:`screening.rank.stopping.ranked_stop_test`, 95 % recall
 target, ranking bias ``stop_bias``) is evaluated after every record; once
 every relevant record is found the rest are all irrelevant, so the order no longer
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from screening.errors import SchemaError
 from screening.rank.features import FeatureMatrix, ranker_features, record_texts
@@ -205,9 +207,12 @@ def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "svm",
             if progress is not None:
                 progress(index, found, total)
 
-        results.append(simulate_seed(features, y, seed=seed, model=model, params=params,
-                                     batch_size=batch_size, stop_bias=stop_bias,
-                                     progress=report))
+        # One BLAS thread: a step's products are small, and waking a second thread for
+        # each cost more than it saved (and more still with the other core busy).
+        with threadpool_limits(limits=1, user_api="blas"):
+            results.append(simulate_seed(features, y, seed=seed, model=model,
+                                         params=params, batch_size=batch_size,
+                                         stop_bias=stop_bias, progress=report))
     steps = np.concatenate([r.step_seconds for r in results])
     summary: dict[str, Any] = {
         key: float(np.mean([r.metrics[key] for r in results])) for key in METRIC_KEYS}
