@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from screening.errors import ReviewError
+from screening.rank.features import field_text
 
 __all__ = [
     "DIMENSIONS",
@@ -101,21 +101,10 @@ def embedding_text(title: Any, abstract: Any) -> str:
     reads 256 word pieces at most). A title that already ends a sentence (".", "?", "!") is
     joined with a space, so "Does X help?" does not become "Does X help?. ...".
     The text is also the cache key: changing how it is built re-encodes every record."""
-    head, body = _text(title), _text(abstract)
+    head, body = field_text(title), field_text(abstract)
     if not head or not body:
         return head or body
     return f"{head} {body}" if head.endswith((".", "?", "!")) else f"{head}. {body}"
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):  # not a scalar: let str() describe it
-        pass
-    return str(value).strip()
 
 
 def default_cache_dir() -> Path:

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["FeatureMatrix", "build_features", "ranker_features", "record_texts",
-           "with_embeddings"]
+__all__ = ["FeatureMatrix", "build_features", "field_text", "ranker_features",
+           "record_texts", "with_embeddings"]
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,22 @@ def record_texts(titles: Sequence[Any], abstracts: Sequence[Any], *,
         raise ValueError(f"{len(titles)} titles but {len(abstracts)} abstracts")
     if title_weight < 1:
         raise ValueError(f"title_weight must be at least 1 (got {title_weight})")
-    return [". ".join([_text(t)] * title_weight * bool(_text(t)) + [_text(a)]).strip(". ")
-            for t, a in zip(titles, abstracts, strict=True)]
+    texts = []
+    for title, abstract in zip(map(field_text, titles), map(field_text, abstracts),
+                               strict=True):
+        texts.append(". ".join([title] * title_weight * bool(title) + [abstract]).strip(". "))
+    return texts
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+def field_text(value: Any) -> str:
+    """A title or abstract as stripped text; missing values (None, NaN, pd.NA) are ""."""
+    if value is None:
         return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):  # not a scalar: let str() describe it
+        pass
     return str(value).strip()
 
 

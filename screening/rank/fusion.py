@@ -45,8 +45,12 @@ def split_blocks(X: Any, embedding_columns: int) -> tuple[sp.csr_matrix, sp.csr_
 def spread(scores: np.ndarray) -> float:
     """The standard deviation of ``scores``, or 1 when they are all equal (nothing to
     scale)."""
-    value = float(np.std(scores)) if scores.size else 0.0
-    return value if value > 0.0 else 1.0
+    return _or_one(float(np.std(scores)) if scores.size else 0.0)
+
+
+def _or_one(deviation: float) -> float:
+    """A standard deviation to divide by: 1 when it is 0 (the scores are all equal)."""
+    return deviation if deviation > 0.0 else 1.0
 
 
 def fused_scores(text: np.ndarray, embedding: np.ndarray, text_spread: float,
@@ -77,4 +81,4 @@ def spreads_of_the_rest(review_scores: np.ndarray, training_scores: np.ndarray
     mean = (review_scores.sum(axis=0) - training_scores.sum(axis=0)) / rest
     square = ((review_scores ** 2).sum(axis=0) - (training_scores ** 2).sum(axis=0)) / rest
     text, embedding = np.sqrt(np.maximum(square - mean ** 2, 0.0))
-    return (float(text) if text > 0 else 1.0, float(embedding) if embedding > 0 else 1.0)
+    return _or_one(float(text)), _or_one(float(embedding))

@@ -238,3 +238,31 @@ def test_an_interrupted_run_keeps_the_chunks_it_finished(monkeypatch: pytest.Mon
     monkeypatch.setattr(embeddings, "_encode", real_encode)
     assert embed_texts(texts, cache_dir=tmp_path, progress=progress).shape == (6, DIMENSIONS)
     assert progress.calls == [(2, 2)]  # only the last chunk was left to encode
+
+
+def test_bad_batch_size_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^batch_size must be at least 1 \(got 0\)$"):
+        embed_texts([KETAMINE], cache_dir=tmp_path, batch_size=0)
+
+
+def test_a_cache_directory_that_cannot_be_made_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    with pytest.raises(ReviewError, match=r"cannot create the embedding cache directory "
+                                          r".*a-file/cache.*; set LITSIEVE_CACHE_DIR to a "
+                                          r"writable directory"):
+        embed_texts([KETAMINE], cache_dir=blocker / "cache")
+
+
+def test_vectors_of_the_wrong_size_are_refused(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    class WrongModel:
+        def encode(self, texts, **options):
+            return np.ones((len(texts), 12))
+
+    monkeypatch.setattr(embeddings, "_load_model", WrongModel)
+    with pytest.raises(RuntimeError, match=r"all-MiniLM-L6-v2 returned vectors of shape "
+                                           r"\(1, 12\), expected \(n, 384\); is the right "
+                                           r"model installed\?"):
+        embed_texts([KETAMINE], cache_dir=tmp_path)
+    assert _rows(tmp_path) == 0  # nothing wrong was cached

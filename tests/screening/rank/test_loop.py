@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from screening.errors import RegistryError, ReviewError
@@ -22,6 +23,7 @@ def test_features_once_and_texts() -> None:
         "A title. A title. An abstract", ""]
     assert record_texts(["A title"], ["An abstract"], title_weight=1) == [
         "A title. An abstract"]
+    assert record_texts([pd.NA, " Padded "], [None, pd.NA]) == ["", "Padded. Padded"]
     with pytest.raises(ValueError, match=r"title_weight must be at least 1 \(got 0\)"):
         record_texts(["A title"], ["An abstract"], title_weight=0)
     with pytest.raises(ValueError, match="no terms in any record"):
