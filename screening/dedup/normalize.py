@@ -23,7 +23,7 @@ __all__ = ["KEY_COLUMNS", "NORMALIZED_COLUMNS", "normalize_frame", "normalizer_v
 NORMALIZED_COLUMNS = (
     "n_title", "n_title_key", "n_authors", "n_first_author", "n_year", "n_journal",
     "n_volume", "n_issue", "n_page", "n_doi", "n_doi_key", "n_pmid", "n_abstract", "n_kind",
-    "n_translated", "n_cochrane", "n_page_day", "n_page_last", "n_doi_registrant",
+    "n_translated", "n_cochrane", "n_page_day", "n_page_last", "n_doi_registrant", "n_given",
 )
 
 #: What comparison needs of a record: its id, where it came from, its normalised keys.
@@ -36,10 +36,19 @@ def normalizer_version() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
+# "Erratum: ...", or "... - ERRATUM" as Cambridge titles its corrections.
+_ERRATUM = re.compile(r"^(?:erratum|errata|correction|corrigendum)\b|\b(?:erratum|corrigendum)$")
 _NOTICE = re.compile(
-    r"^(erratum|errata|correction|corrigendum|retraction|retracted|withdrawn|expression of concern"
+    r"^(retraction|retracted|withdrawn|expression of concern"
     r"|reply|response|in reply|comment on|commentary on|letter to the editor|author reply)\b"
 )
+# The citation of the corrected article after its title: how Web of Science ("... (vol
+# 360, pg 542, 2009)") and Embase ("... (New England Journal of Medicine (2009) 360
+# (542-544))") title a correction notice. Not part of the title; the record is an erratum.
+_CORRECTED_CITATION = re.compile(
+    r"\(\s*vol\.?\s*\w+[^()]*?\bpg\.?\s*\w+[^()]*\)\s*\.?\s*$"
+    r"|\([^()]+\(\s*(?:1[89]|20)\d\d\s*\)\s*\d[^()]*\([^()]*\d[^()]*\)\s*\)\s*\.?\s*$",
+    re.IGNORECASE)
 # A reply named at the end ("Thrombomodulin in ... syndrome AUTHORS REPLY").
 _REPLY = re.compile(r"\b(?:authors?(?: s)? (?:reply|response)|in reply|reply to"
                     r"|response to (?:the )?(?:letter|comment|correspondence)s?)\b")
@@ -53,7 +62,11 @@ _TITLE_NOTES = re.compile(
     rf"|\[(?:{_LANGUAGES}|article in \w+)\]"
     # "... the ups and downs. Polish\nTransplantacje ...": the language, then the original.
     rf"|\.\s*{_LANGUAGES}\s*(?:\n.*)?$"
-    r"|\b(?:erratum|errata|comment|retraction)s?\s+(?:appears?|in)\s+.*$",
+    r"|\b(?:erratum|errata|comment|retraction)s?\s+(?:appears?|in)\s+.*$"
+    # A note cut off by the export's field length ("... syndrome.[Erratum"), after the
+    # title: a translated title in brackets cut off is no note.
+    r"|(?<=[a-z0-9.)\]])\s*\[[^\]]*\b(?:refs?|review|comments?|erratum|letter|editorial"
+    r"|retracted|corrected|published|see)\b[^\]]*$",
     re.IGNORECASE | re.DOTALL,
 )
 _SOURCE = re.compile(
@@ -87,11 +100,13 @@ def _words(series: pd.Series) -> pd.Series:
     return text.str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
 
 
-def _surnames(authors: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """All surnames ("smith jones") and the first author's surname, from author lists.
+def _surnames(authors: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """All surnames ("smith jones"), the first author's surname and the given names.
 
     Accepts ``Family, Given; Family, Given`` (litsieve) and ``Family, G and Family, G``
-    (BibTeX) and ``Family G`` (MEDLINE AU) forms.
+    (BibTeX) and ``Family G`` (MEDLINE AU) forms. The given names ("andrea lorenzo", the
+    first word of each) are kept only where every author has one of two letters or more:
+    they catch lists whose names were entered the wrong way round ("Andrea, C.").
     """
     raw = authors.fillna("").astype(str)
     # "KobingerW.WallandA." (names glued to initials, no separators): split after the
@@ -112,9 +127,14 @@ def _surnames(authors: pd.Series) -> tuple[pd.Series, pd.Series]:
     grouped = family.groupby(level=0)
     all_names = grouped.agg(lambda names: " ".join(n for n in names if n))
     first = grouped.first()
-    return all_names.reindex(authors.index, fill_value=""), first.reindex(
-        authors.index, fill_value=""
-    )
+    given = exploded.fillna("").str.split(",", n=1).str.get(1).astype(object)
+    given = given.where(given.notna(), "").str.strip().str.split(" ").str[0]
+    given = given.str.replace(r"[^a-z]+", "", regex=True).where(~no_comma, "")
+    given_names = given.groupby(level=0).agg(
+        lambda names: " ".join(names) if all(len(n) >= 2 for n in names) else "")
+    return (all_names.reindex(authors.index, fill_value=""),
+            first.reindex(authors.index, fill_value=""),
+            given_names.reindex(authors.index, fill_value=""))
 
 
 def _page_keys(pages: pd.Series, year: pd.Series, cited: pd.Series
@@ -183,11 +203,13 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     raw_title = get(C.TITLE).fillna("").astype(str)
     # A spreadsheet's formula error ("#NAME?" for a title starting with "=" or "-") is no title.
     raw_title = raw_title.mask(raw_title.str.fullmatch(r"\s*#(?:NAME\?|VALUE!|REF!|N/A)\s*"), "")
+    corrected = raw_title.str.contains(_CORRECTED_CITATION)
+    raw_title = raw_title.str.replace(_CORRECTED_CITATION, " ", regex=True)
     title = _words(raw_title.str.replace(_TITLE_NOTES, " ", regex=True))
     # Translated titles are bracketed in PubMed; a trailing period or bracket is noise.
     out["n_title"] = title
     out["n_title_key"] = title.str.replace(" ", "", regex=False)
-    out["n_authors"], out["n_first_author"] = _surnames(get(C.AUTHORS))
+    out["n_authors"], out["n_first_author"], out["n_given"] = _surnames(get(C.AUTHORS))
     year = pd.to_numeric(get(C.YEAR), errors="coerce")
     # "1761" (an issue number in the year field) is no year: treated as missing.
     year = year.where((year >= 1800) & (year <= date.today().year + 2))
@@ -218,7 +240,12 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # volume; where the year is the real volume (TheScientificWorldJournal) both records
     # lose it alike.
     out["n_volume"] = volume.mask(volume == out["n_year"], "")
-    issue = raw_issue.fillna("").astype(str).str.extract(r"0*(\d+)", expand=False).fillna("")
+    issue = raw_issue.fillna("").astype(str)
+    # A month for the issue ("May", magazines): its number, as the other databases give it.
+    month = issue.str.extract(r"^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$",
+                              flags=re.IGNORECASE, expand=False).str.lower()
+    issue = issue.mask(month.notna(), month.map(_MONTHS))
+    issue = issue.str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
     pages = get(C.START_PAGE) if C.START_PAGE in frame.columns else get(C.PAGES)
     out["n_page"], out["n_page_last"], out["n_page_day"] = _page_keys(
@@ -235,11 +262,14 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     pmid = get(C.PMID).fillna("").astype(str)
     out["n_pmid"] = pmid.str.extract(r"(\d+)", expand=False).fillna("")
     out["n_abstract"] = _words(get(C.ABSTRACT)).str.slice(0, 400)
-    kind = pd.Series("", index=frame.index)
-    notice = title.str.match(_NOTICE) | title.str.contains(_REPLY)
+    # Errata are a kind of their own: two records of one erratum, one of them titled with
+    # the article's title alone, are one item (rules: notice_same_item).
     flags = get(C.FLAGS).fillna("").astype(str)
-    kind = kind.mask(notice | flags.str.contains(r"erratum|retraction_notice|comment", regex=True),
-                     "notice")
+    erratum = title.str.contains(_ERRATUM) | corrected | flags.str.contains("erratum", regex=False)
+    notice = title.str.match(_NOTICE) | title.str.contains(_REPLY)
+    kind = pd.Series("", index=frame.index).mask(erratum, "erratum")
+    kind = kind.mask((kind == "") & (notice | flags.str.contains(r"retraction_notice|comment",
+                                                                   regex=True)), "notice")
     kind = kind.mask((kind == "") & flags.str.contains("conference_abstract", regex=False),
                      "conference")
     kind = kind.mask((kind == "") & flags.str.contains("preprint", regex=False), "preprint")

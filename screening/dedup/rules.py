@@ -118,6 +118,15 @@ def _years_close(f: pd.DataFrame) -> pd.Series:
 
 
 _NOTICES: tuple[Rule, ...] = (
+    Rule("notice_same_item", "an erratum and a record of the same volume, issue, page, year "
+         "and authors under the article's title alone: both are the erratum (one database "
+         "dropped \"Erratum:\"), never the article, which is printed elsewhere. Not where "
+         "both give one page range: an erratum fills a page, an article's range is its own",
+         lambda f: f["erratum_conflict"] & f["volume_eq"] & f["page_eq"] & ~f["page_last_conflict"]
+         & ~f["page_last_eq"]
+         & ~f["issue_conflict"] & (f["year_diff"] == 0) & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9) & ((f["title_partial"] >= 0.95) | (f["title_tokens"] >= 0.8)),
+         DUPLICATE),
     Rule("notice_vs_article",
          "an erratum, retraction, comment or reply is not a duplicate of its article",
          lambda f: f["notice_conflict"], DISTINCT),
@@ -162,6 +171,10 @@ _COMPARISONS: tuple[Rule, ...] = (
          & (f["title_words"] > 3), DUPLICATE),
     Rule("doi_other_registrant_distinct", "DOIs of two registrants, citations differ",
          lambda f: f["doi_other_registrant"], DISTINCT),
+    Rule("title_number_differs", "titles that differ in a number (delta-8 / delta-9 THC, "
+         "type 1 / type 2), whatever else agrees: a person decides",
+         lambda f: f["number_conflict"] & ~f["pmid_eq"] & ~_container_conflict(f)
+         & _same_title(f, 0.85), MAYBE),
     Rule("doi_match", "same DOI, the same title, authors and year",
          lambda f: f["doi_eq"] & _same_title(f, 0.9) & _authors_agree(f, 0.8) & _years_close(f)
          & ~(_container_conflict(f) & ~f["journal_ok"]), DUPLICATE),
@@ -187,6 +200,15 @@ _COMPARISONS: tuple[Rule, ...] = (
     Rule("pmid_match", "same PMID", lambda f: f["pmid_eq"], DUPLICATE),
     Rule("year_far", "same title but publication years more than a year apart",
          lambda f: f["year_diff"] > 1, DISTINCT),
+    Rule("fields_shifted", "the same title, authors, year and journal, and the volume, issue "
+         "and page of one record moved one field along in the other (volume lost in export)",
+         lambda f: f["fields_shifted"] & (f["title_sim"] >= 0.999) & ~f["author_missing"]
+         & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0) & f["journal_ok"], DUPLICATE),
+    Rule("first_page_typo", "the same title (or one inside the other), authors, year, "
+         "journal, volume, issue and last page, but another first page: one mistyped",
+         lambda f: f["page_conflict"] & f["page_last_eq"] & f["volume_eq"] & f["issue_eq"]
+         & ~f["author_missing"] & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0)
+         & f["journal_ok"] & ((f["title_sim"] >= 0.97) | _contained_title(f)), DUPLICATE),
     Rule("page_garbled", "the same title, authors, year, journal and volume, but another "
          "first page, which one database garbled (a date's day in the pages field)",
          lambda f: f["page_conflict"] & ~f["title_missing"] & ~f["author_missing"]
@@ -242,6 +264,12 @@ _COMPARISONS: tuple[Rule, ...] = (
          lambda f: (f["title_sim"] >= 0.99) & (f["title_words"] >= 6) & ~f["author_missing"]
          & (f["author_sim"] >= 0.9) & (f["year_diff"] == 0) & f["volume_eq"] & f["issue_eq"]
          & ~f["page_conflict"], DUPLICATE),
+    Rule("contained_title_same_issue", "one title inside the other (a column's heading "
+         "added), the same authors, year, journal and issue, and no volume or page that "
+         "differs",
+         lambda f: _contained_title(f) & ~f["author_missing"] & (f["author_sim"] >= 0.9)
+         & (f["year_diff"] == 0) & f["journal_ok"] & f["journal_both"] & f["issue_eq"]
+         & ~f["volume_conflict"] & ~f["page_conflict"], DUPLICATE),
     Rule("metadata_match", "near-identical title, authors, year and container",
          lambda f: _same_title(f, 0.95) & _authors_agree(f, 0.8) & _years_close(f)
          & _no_container_conflict(f), DUPLICATE),

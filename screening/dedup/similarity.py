@@ -100,6 +100,46 @@ def _parts(title: str) -> frozenset[str]:
     return frozenset(_PART.findall(title)) if title else frozenset()
 
 
+def _number_conflict(a: str, b: str) -> bool:
+    """The titles carry other numbers ("delta 8 thc" / "delta 9 thc", "type 1" / "type 2").
+
+    Each title has a number the other lacks, and neither title's digits, in order, are
+    inside the other's: a number dropped or split by an export ("10 000" / "10000", a
+    subscript "l16" / "l 1 6", a bracket of residues lost) is no conflict.
+    """
+    na = {w for w in a.split() if w.isdigit()}
+    nb = {w for w in b.split() if w.isdigit()}
+    if not (na - nb and nb - na):
+        return False
+    da, db = "".join(filter(str.isdigit, a)), "".join(filter(str.isdigit, b))
+    return not (_subsequence(da, db) or _subsequence(db, da))
+
+
+def _subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(char in rest for char in short)
+
+
+def _swapped_authors(left: pd.DataFrame, right: pd.DataFrame, rows: np.ndarray,
+                     workers: int) -> np.ndarray:
+    """Author similarity of ``rows`` with one list's given names read as surnames (a list
+    entered the wrong way round: "Andrea, C." for Carignani, Andrea)."""
+    scores = np.zeros(len(rows), dtype=np.float32)
+    if len(rows):
+        lg, rg = left["n_given"].iloc[rows], right["n_given"].iloc[rows]
+        la, ra = left["n_authors"].iloc[rows], right["n_authors"].iloc[rows]
+        # The whole list in order (token_sort), not a subset: given names such as Thomas
+        # are surnames too.
+        scores = np.maximum(_column_similarity(lg, ra, fuzz.token_sort_ratio, workers),
+                            _column_similarity(la, rg, fuzz.token_sort_ratio, workers))
+    return scores
+
+
+def _shifted(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
+    return ((a["n_volume"] == "") & (a["n_issue"] != "") & (a["n_issue"] == b["n_volume"])
+            & (a["n_page"] != "") & (a["n_page"] == b["n_issue"]))
+
+
 def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int = 1) -> pd.DataFrame:
     """One row per candidate pair: similarities and agreement flags of records i and j."""
     left = normalized.iloc[pairs[:, 0]].reset_index(drop=True)
@@ -114,6 +154,12 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
         left["n_authors"], right["n_authors"], fuzz.token_set_ratio, workers
     )
     out["author_missing"] = (left["n_authors"] == "") | (right["n_authors"] == "")
+    # Lists entered the wrong way round, looked at only where the authors disagree and the
+    # titles do not.
+    unsure = np.flatnonzero((out["author_sim"].to_numpy() < 0.8)
+                            & (out["title_sim"].to_numpy() >= 0.9))
+    out.loc[unsure, "author_sim"] = np.maximum(
+        out["author_sim"].to_numpy()[unsure], _swapped_authors(left, right, unsure, workers))
     out["first_author_eq"] = (left["n_first_author"] == right["n_first_author"]) & (
         left["n_first_author"] != ""
     )
@@ -164,15 +210,23 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
     # translations of one article usually do agree, so they get no such allowance.)
     out["translated"] = left["n_translated"] != right["n_translated"]
     out["kind_conflict"] = left["n_kind"] != right["n_kind"]
+    notices = ("notice", "erratum")
     out["notice_conflict"] = out["kind_conflict"] & (
-        (left["n_kind"] == "notice") | (right["n_kind"] == "notice")
-    )
+        left["n_kind"].isin(notices) | right["n_kind"].isin(notices))
+    out["erratum_conflict"] = out["notice_conflict"] & (
+        (left["n_kind"] == "erratum") | (right["n_kind"] == "erratum"))
+    # A record's volume, issue and page moved one field along in the other record (an
+    # export that lost the volume: volume "", issue 26, pages 9 for volume 26, issue 9).
+    out["fields_shifted"] = _shifted(left, right) | _shifted(right, left)
     out["conference_conflict"] = out["kind_conflict"] & ~out["notice_conflict"] & (
         (left["n_kind"] == "conference") | (right["n_kind"] == "conference"))
     out["preprint_conflict"] = (out["kind_conflict"] & ~out["notice_conflict"]
                                 & ~out["conference_conflict"])
     out["part_conflict"] = [
         _parts(a) != _parts(b) for a, b in zip(left["n_title"], right["n_title"], strict=True)
+    ]
+    out["number_conflict"] = [
+        _number_conflict(a, b) for a, b in zip(left["n_title"], right["n_title"], strict=True)
     ]
     out["title_words"] = np.minimum(
         left["n_title"].str.count(" ").to_numpy() + 1,
