@@ -122,11 +122,10 @@ _NOTICES: tuple[Rule, ...] = (
          "and authors under the article's title alone: both are the erratum (one database "
          "dropped \"Erratum:\"), never the article, which is printed elsewhere. Not where "
          "both give one page range: an erratum fills a page, an article's range is its own",
-         lambda f: f["erratum_conflict"] & f["volume_eq"] & f["page_eq"] & ~f["page_last_conflict"]
-         & ~f["page_last_eq"]
-         & ~f["issue_conflict"] & (f["year_diff"] == 0) & ~f["author_missing"]
-         & (f["author_sim"] >= 0.9) & ((f["title_partial"] >= 0.95) | (f["title_tokens"] >= 0.8)),
-         DUPLICATE),
+         lambda f: f["erratum_conflict"] & f["volume_eq"] & f["page_eq"] & ~f["page_last_eq"]
+         & ~f["page_last_conflict"] & ~f["issue_conflict"] & (f["year_diff"] == 0)
+         & ~f["author_missing"] & (f["author_sim"] >= 0.9)
+         & ((f["title_partial"] >= 0.95) | (f["title_tokens"] >= 0.8)), DUPLICATE),
     Rule("notice_vs_article",
          "an erratum, retraction, comment or reply is not a duplicate of its article",
          lambda f: f["notice_conflict"], DISTINCT),

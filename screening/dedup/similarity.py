@@ -124,15 +124,14 @@ def _swapped_authors(left: pd.DataFrame, right: pd.DataFrame, rows: np.ndarray,
                      workers: int) -> np.ndarray:
     """Author similarity of ``rows`` with one list's given names read as surnames (a list
     entered the wrong way round: "Andrea, C." for Carignani, Andrea)."""
-    scores = np.zeros(len(rows), dtype=np.float32)
-    if len(rows):
-        lg, rg = left["n_given"].iloc[rows], right["n_given"].iloc[rows]
-        la, ra = left["n_authors"].iloc[rows], right["n_authors"].iloc[rows]
-        # The whole list in order (token_sort), not a subset: given names such as Thomas
-        # are surnames too.
-        scores = np.maximum(_column_similarity(lg, ra, fuzz.token_sort_ratio, workers),
-                            _column_similarity(la, rg, fuzz.token_sort_ratio, workers))
-    return scores
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    lg, rg = left["n_given"].iloc[rows], right["n_given"].iloc[rows]
+    la, ra = left["n_authors"].iloc[rows], right["n_authors"].iloc[rows]
+    # The whole list in order (token_sort), not a subset: given names such as Thomas are
+    # surnames too.
+    return np.maximum(_column_similarity(lg, ra, fuzz.token_sort_ratio, workers),
+                      _column_similarity(la, rg, fuzz.token_sort_ratio, workers))
 
 
 def _shifted(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
@@ -213,8 +212,9 @@ def pair_features(normalized: pd.DataFrame, pairs: np.ndarray, *, workers: int =
     notices = ("notice", "erratum")
     out["notice_conflict"] = out["kind_conflict"] & (
         left["n_kind"].isin(notices) | right["n_kind"].isin(notices))
-    out["erratum_conflict"] = out["notice_conflict"] & (
-        (left["n_kind"] == "erratum") | (right["n_kind"] == "erratum"))
+    # An erratum against a record of no kind (not a reply or a conference abstract).
+    out["erratum_conflict"] = (((left["n_kind"] == "erratum") & (right["n_kind"] == ""))
+                               | ((left["n_kind"] == "") & (right["n_kind"] == "erratum")))
     # A record's volume, issue and page moved one field along in the other record (an
     # export that lost the volume: volume "", issue 26, pages 9 for volume 26, issue 9).
     out["fields_shifted"] = _shifted(left, right) | _shifted(right, left)
