@@ -161,6 +161,12 @@ _COMPARISONS: tuple[Rule, ...] = (
          "a person decides",
          lambda f: f["doi_conflict"] & _same_title(f, 0.97) & _authors_agree(f, 0.9)
          & _no_container_conflict(f) & (f["year_diff"] == 0), MAYBE),
+    Rule("doi_differs_republished", "different DOIs of one registrant on the same long "
+         "title by the same authors in the same journal, a year apart or less, elsewhere in "
+         "it: an article printed twice, or two items; a person decides",
+         lambda f: f["doi_conflict"] & (f["title_sim"] >= 0.99) & (f["title_words"] >= 6)
+         & ~f["author_missing"] & (f["author_sim"] >= 0.95) & f["journal_ok"]
+         & f["journal_both"] & _years_close(f) & ~f["kind_conflict"], MAYBE),
     Rule("doi_differs_distinct", "different DOIs of one registrant",
          lambda f: f["doi_conflict"], DISTINCT),
     Rule("doi_other_registrant", "DOIs of two registrants (a journal that changed publisher) "
