@@ -107,6 +107,8 @@ def _number_conflict(a: str, b: str) -> bool:
     inside the other's: a number dropped or split by an export ("10 000" / "10000", a
     subscript "l16" / "l 1 6", a bracket of residues lost) is no conflict.
     """
+    if a == b:
+        return False
     na = {w for w in a.split() if w.isdigit()}
     nb = {w for w in b.split() if w.isdigit()}
     if not (na - nb and nb - na):
