@@ -79,8 +79,10 @@ _STOP = r"\b(?:the|of|and|for|in|on|a|an|de|la|le|und|der|die|das|journal)\b"
 # Page ranges that a spreadsheet turned into dates: "9-20" -> "Sep-20", "1-2" -> "01-Feb".
 _MONTHS = {m: str(k) for k, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-_MONTH_FIRST = re.compile(r"^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-\d{1,2}\s*$",
-                          re.IGNORECASE)
+_MONTH = "(" + "|".join(_MONTHS) + ")"
+_MONTH_FIRST = re.compile(rf"^\s*{_MONTH}-\d{{1,2}}\s*$", re.IGNORECASE)
+# A month for the issue ("May", "Dec."), as magazines number them.
+_MONTH_ALONE = re.compile(rf"^\s*{_MONTH}[a-z]*\.?\s*$", re.IGNORECASE)
 # A Cochrane review number (CD000144): every version of the review keeps it, in its DOI
 # (10.1002/14651858.CD000144.pub3) or in the article-number field.
 _COCHRANE = r"\b(cd\d{6})\b"
@@ -242,8 +244,7 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["n_volume"] = volume.mask(volume == out["n_year"], "")
     issue = raw_issue.fillna("").astype(str)
     # A month for the issue ("May", magazines): its number, as the other databases give it.
-    month = issue.str.extract(r"^\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$",
-                              flags=re.IGNORECASE, expand=False).str.lower()
+    month = issue.str.extract(_MONTH_ALONE, expand=False).str.lower()
     issue = issue.mask(month.notna(), month.map(_MONTHS))
     issue = issue.str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
