@@ -43,10 +43,12 @@ _NOTICE = re.compile(
     r"|reply|response|in reply|comment on|commentary on|letter to the editor|author reply)\b"
 )
 # The citation of the corrected article after its title: how Web of Science ("... (vol
-# 360, pg 542, 2009)") and Embase ("... (New England Journal of Medicine (2009) 360
-# (542-544))") title a correction notice. Not part of the title; the record is an erratum.
+# 360, pg 542, 2009)", or with an article number: "... (VOL 9 E98734 2014)") and Embase
+# ("... (New England Journal of Medicine (2009) 360 (542-544))") title a correction
+# notice. Not part of the title; the record is an erratum.
 _CORRECTED_CITATION = re.compile(
     r"\(\s*vol\.?\s*\w+[^()]*?\bpg\.?\s*\w+[^()]*\)\s*\.?\s*$"
+    r"|\(\s*vol\.?\s*\d+[\s,]+[a-z]?\d+[\s,]+(?:1[89]|20)\d\d\s*\)\s*\.?\s*$"
     r"|\([^()]+\(\s*(?:1[89]|20)\d\d\s*\)\s*\d[^()]*\([^()]*\d[^()]*\)\s*\)\s*\.?\s*$",
     re.IGNORECASE)
 # A reply named at the end ("Thrombomodulin in ... syndrome AUTHORS REPLY").

@@ -28,6 +28,11 @@ def _keys(**columns) -> pd.DataFrame:
     ("Eculizumab for atypical HUS - ERRATUM", "erratum", "eculizumab for atypical hus erratum"),
     ("Eculizumab for atypical HUS (VOL 49 PG 1624 2019)", "erratum",
      "eculizumab for atypical hus"),
+    # ... or, for an article number, without "pg" and commas.
+    ("Eculizumab for atypical HUS (VOL 9 E98734 2014)", "erratum",
+     "eculizumab for atypical hus"),
+    ("Eculizumab for atypical HUS (vol 4, 170633, 2017).", "erratum",
+     "eculizumab for atypical hus"),
     ("Correction to: Eculizumab for atypical HUS", "erratum",
      "correction to eculizumab for atypical hus"),
     ("Eculizumab for atypical HUS - Authors' reply", "notice",
@@ -37,6 +42,8 @@ def _keys(**columns) -> pd.DataFrame:
     # A bracketed number in a title is no citation.
     ("Eculizumab for atypical HUS (phase 2, 24 weeks)", "",
      "eculizumab for atypical hus phase 2 24 weeks"),
+    ("Eculizumab for atypical HUS (volume 2 of 3, 2019)", "",
+     "eculizumab for atypical hus volume 2 of 3 2019"),
 ])
 def test_notices_are_told_apart_and_errata_lose_the_cited_article(title, kind, clean) -> None:
     keys = _keys(title=[title])
