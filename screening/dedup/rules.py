@@ -284,6 +284,12 @@ _COMPARISONS: tuple[Rule, ...] = (
                                          | (f["translated"] & (f["title_missing"]
                                                                | (f["title_tokens"] >= 0.7)))),
          DUPLICATE),
+    Rule("untitled_same_page_range", "a title missing (lost in an export or a spreadsheet), "
+         "the same authors, year, journal, volume, issue and whole range of several pages: "
+         "one item",
+         lambda f: f["title_missing"] & ~f["author_missing"] & (f["author_sim"] >= 0.9)
+         & (f["year_diff"] == 0) & f["journal_ok"] & f["journal_both"] & f["volume_eq"]
+         & f["issue_eq"] & f["page_eq"] & f["page_last_eq"] & ~f["kind_conflict"], DUPLICATE),
     Rule("container_match_title_unconfirmed", "same journal, volume, first page, year and "
          "authors, but a title missing or translated too freely to confirm: a person decides",
          lambda f: _same_container(f) & (f["title_missing"] | f["translated"]), MAYBE),
