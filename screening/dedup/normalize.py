@@ -179,6 +179,8 @@ def _doi_keys(dois: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     doi = _ascii_lower(dois).map(unquote)  # "%28" in DOIs copied from URLs
     doi = doi.str.extract(r"(10\.\d{4,9}/\S+)", expand=False).fillna("")
     doi = doi.str.rstrip(".,;")
+    # The prefix written twice by an export ("10.3779/10.3779/j.issn...").
+    doi = doi.str.replace(r"^(10\.\d{4,9}/)\1", r"\1", regex=True)
     # An Elsevier DOI cut at its first hyphen ("10.1016/S0022" of "10.1016/S0022-5223(03)...")
     # names no article.
     doi = doi.mask(doi.str.fullmatch(r"10\.1016/s\d{4}"), "")

@@ -96,8 +96,14 @@ def _abbreviation(short: str, word: str) -> bool:
     return all(letter in rest for letter in short[1:])
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
+          "viii": "8", "ix": "9", "x": "10"}
+
+
 def _parts(title: str) -> frozenset[str]:
-    return frozenset(_PART.findall(title)) if title else frozenset()
+    # "Part II" in one database is "Part 2" in another.
+    return frozenset(_ROMAN.get(part, part.lstrip("0") or "0")
+                     for part in _PART.findall(title)) if title else frozenset()
 
 
 def _number_conflict(a: str, b: str) -> bool:

@@ -106,6 +106,26 @@ def test_authors_entered_the_wrong_way_round_agree() -> None:
     assert _pair(right, elsewhere)["author_sim"] < 0.5
 
 
+@pytest.mark.parametrize(("a", "b", "conflict"), [
+    ("Photobiomodulation in implant dentistry: Part II", "photobiomodulation in implant "
+     "dentistry part 2", False),  # one database's numerals, another's digits
+    ("Photobiomodulation in implant dentistry: Part II", "Photobiomodulation in implant "
+     "dentistry: Part I", True),
+    ("Ketamine: study 02", "Ketamine: study 2", False),
+    ("Ketamine: phase iv", "Ketamine: phase 3", True),
+])
+def test_parts_are_compared_as_numbers(a: str, b: str, conflict: bool) -> None:
+    assert _pair({"title": a}, {"title": b})["part_conflict"] is np.bool_(conflict)
+
+
+def test_a_doi_prefix_written_twice_is_written_once() -> None:
+    keys = _keys(doi=["10.3779/10.3779/j.issn.1009-3419.2018.11.07",
+                      "10.3779/j.issn.1009-3419.2018.11.07", "10.1000/10.1000"])
+    once = "10.3779/j.issn.1009-3419.2018.11.07"
+    assert keys["n_doi"].tolist() == [once, once, "10.1000/10.1000"]
+    assert keys.at[0, "n_doi_key"] == keys.at[1, "n_doi_key"]
+
+
 def test_fields_moved_one_along_are_seen_from_either_side() -> None:
     lost = {"title": "The treatment of neuropathic pain", "volume": None, "issue": "26",
             "pages": "9"}
