@@ -15,6 +15,10 @@ peak memory and (litsieve) blocking recall, the share of true pairs blocking com
 and writes JSON (benchmarks/out/dedup.json). ``--scale`` also times litsieve on all
 corpora concatenated (ids renamed), about 160k records, or N copies.
 
+The labels have errors (the data README names two). Corrections checked by hand, each
+with its reason, are kept in benchmarks/dedup_adjudications.json; after the table under
+the labels as shipped, a second table scores both tools on the corrected labels.
+
     python benchmarks/dedup.py [--corpora stroke cardiac ...] [--no-peer] [--scale 3]
 """
 
@@ -155,6 +159,57 @@ def score(predicted: list[list[str]], truth: list[list[str]]) -> dict:
             "studies_lost": lost}
 
 
+# ---------------------------------------------------------------- labels adjudicated by hand
+ADJUDICATIONS = ROOT / "benchmarks" / "dedup_adjudications.json"
+
+
+def load_adjudications(path: Path) -> list[dict]:
+    """The hand adjudications of the labels: changes, each ``join`` or ``split``, with why.
+
+    ``join``: the listed records are one item (their true clusters become one).
+    ``split``: the listed records are an item of their own (they leave their clusters and
+    form one together). Raises ValueError naming the file and the change that is wrong.
+    """
+    changes = json.loads(path.read_text())["changes"]
+    for number, change in enumerate(changes, start=1):
+        where = f"{path}: change {number}"
+        actions = [a for a in ("join", "split") if a in change]
+        if len(actions) != 1:
+            raise ValueError(f"{where}: give exactly one of 'join' or 'split'")
+        action, ids = actions[0], change[actions[0]]
+        least = 2 if action == "join" else 1
+        if not isinstance(ids, list) or len(ids) < least:
+            raise ValueError(f"{where}: '{action}' needs a list of {least} or more record ids")
+        if change.get("corpus") not in CORPORA:
+            raise ValueError(f"{where}: unknown corpus {change.get('corpus')!r}")
+        if not str(change.get("reason", "")).strip():
+            raise ValueError(f"{where}: say why (a 'reason')")
+    return changes
+
+
+def adjudicate(truth: list[list[str]], changes: list[dict], corpus: str,
+               record_ids: set[str], source: Path = ADJUDICATIONS) -> list[list[str]]:
+    """The true clusters of ``corpus`` with the adjudications' changes applied, in order."""
+    clusters = [set(ids) for ids in truth]
+    for number, change in enumerate(changes, start=1):
+        if change["corpus"] != corpus:
+            continue
+        action = "join" if "join" in change else "split"
+        ids = set(change[action])
+        unknown = sorted(ids - record_ids)
+        if unknown:
+            raise ValueError(f"{source}: change {number}: no record {', '.join(unknown)} "
+                             f"in corpus {corpus}")
+        touched = [c for c in clusters if c & ids]
+        clusters = [c for c in clusters if not c & ids]
+        if action == "join":
+            clusters.append(ids.union(*touched))
+        else:
+            clusters.extend(c - ids for c in touched)
+            clusters.append(ids)
+    return [sorted(c) for c in clusters if len(c) > 1]
+
+
 def _share(value: float | None) -> str:
     return "" if value is None else f"{value:.5f}"
 
@@ -172,6 +227,26 @@ def peer_python(path: str | None) -> str:
     return str(python)
 
 
+def pooled(rows: list[dict], tool: str, key: str | None = None) -> dict | None:
+    """One tool's rows pooled (``key``: the scores under adjudicated labels)."""
+    done = [r for r in rows if r["tool"] == tool and "error" not in r and r["corpus"] in CORPORA]
+    if not done:
+        return None
+    scores = [r[key] if key else r for r in done]
+    tp = sum(r["tp"] for r in scores)
+    true = sum(r["true_pairs"] for r in scores)
+    found = sum(r["found_pairs"] for r in scores)
+    row = {"corpus": "pooled", "tool": tool, "true_pairs": true, "found_pairs": found, "tp": tp,
+           "false_pairs": found - tp, "precision": tp / found if found else 1.0,
+           "recall": tp / true if true else 1.0,
+           "studies_lost": sum(r["studies_lost"] for r in scores),
+           "seconds": sum(r["seconds"] for r in done)}
+    if not key and all(r.get("blocking_recall") is not None for r in done):
+        row["blocking_recall"] = sum(r["blocking_recall"] * r["true_pairs"]
+                                     for r in done) / true if true else 1.0
+    return row
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", nargs="*", default=list(CORPORA))
@@ -180,12 +255,16 @@ def main() -> int:
     parser.add_argument("--peer-python", help="a python with bib-dedupe installed")
     parser.add_argument("--scale", type=int, default=0,
                         help="also time litsieve on all corpora concatenated N times")
+    parser.add_argument("--adjudications", type=Path, default=ADJUDICATIONS,
+                        help="labels corrected by hand, applied to both tools in a second "
+                             "table (default: %(default)s)")
     parser.add_argument("--run", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         tool, wheel, corpus, copies, result = args.run
         run_tool(tool, Path(wheel), corpus, int(copies), Path(result))
         return 0
+    changes = load_adjudications(args.adjudications)
     OUT.mkdir(parents=True, exist_ok=True)
     wheel = wheel_path(args.cache)
     tools = {"litsieve": sys.executable}
@@ -194,11 +273,14 @@ def main() -> int:
     header = (f"{'corpus':<19} {'tool':<10} {'records':>8} {'true':>6} {'found':>6} {'false':>5} "
               f"{'precision':>9} {'recall':>7} {'F1':>6} {'lost':>4} {'maybe':>5} {'seconds':>8} "
               f"{'peak MB':>7} {'blocking':>8}")
+    print("Labels as shipped in the wheel:")
     print(header)
     print("-" * len(header))
     rows = []
     for corpus in args.corpora:
         truth = true_clusters(wheel, corpus)
+        corrected = adjudicate(truth, changes, corpus, set(load_records(wheel, corpus)["ID"]),
+                               args.adjudications)
         for tool, python in tools.items():
             run = child(python, tool, wheel, corpus)
             if "error" in run:
@@ -208,33 +290,24 @@ def main() -> int:
             row = {"corpus": corpus, "tool": tool, "records": run["records"],
                    "seconds": run["seconds"], "peak_mb": run["peak_mb"], "maybe": run["maybe"],
                    "blocking_recall": run.get("blocking_recall"),
-                   **score(run["clusters"], truth)}
+                   **score(run["clusters"], truth),
+                   "adjudicated": score(run["clusters"], corrected)}
             rows.append(row)
             print(f"{corpus:<19} {tool:<10} {row['records']:>8,} {row['true_pairs']:>6} "
                   f"{row['found_pairs']:>6} {row['false_pairs']:>5} {row['precision']:>9.5f} "
                   f"{row['recall']:>7.5f} {row['f1']:>6.4f} {row['studies_lost']:>4} "
                   f"{row['maybe']:>5} {row['seconds']:>8.1f} {row['peak_mb']:>7.0f} "
                   f"{_share(row['blocking_recall']):>8}", flush=True)
-    for tool in tools:
-        done = [r for r in rows if r["tool"] == tool and "error" not in r]
-        if not done:
-            continue
-        tp = sum(r["tp"] for r in done)
-        true = sum(r["true_pairs"] for r in done)
-        found = sum(r["found_pairs"] for r in done)
-        pooled = {"corpus": "pooled", "tool": tool, "true_pairs": true, "found_pairs": found,
-                  "false_pairs": found - tp, "precision": tp / found if found else 1.0,
-                  "recall": tp / true if true else 1.0,
-                  "studies_lost": sum(r["studies_lost"] for r in done),
-                  "seconds": sum(r["seconds"] for r in done)}
-        if all(r.get("blocking_recall") is not None for r in done):
-            pooled["blocking_recall"] = sum(r["blocking_recall"] * r["true_pairs"]
-                                            for r in done) / true if true else 1.0
-        rows.append(pooled)
-        print(f"{'pooled':<19} {tool:<10} {'':>8} {true:>6} {found:>6} {found - tp:>5} "
-              f"{pooled['precision']:>9.5f} {pooled['recall']:>7.5f} {'':>6} "
-              f"{pooled['studies_lost']:>4} {'':>5} {pooled['seconds']:>8.1f} {'':>7} "
-              f"{_share(pooled.get('blocking_recall')):>8}")
+    totals = [t for t in (pooled(rows, tool) for tool in tools) if t]
+    for total in totals:
+        print(f"{'pooled':<19} {total['tool']:<10} {'':>8} {total['true_pairs']:>6} "
+              f"{total['found_pairs']:>6} {total['false_pairs']:>5} {total['precision']:>9.5f} "
+              f"{total['recall']:>7.5f} {'':>6} {total['studies_lost']:>4} {'':>5} "
+              f"{total['seconds']:>8.1f} {'':>7} {_share(total.get('blocking_recall')):>8}")
+    _print_adjudicated(rows, tools, changes, args)
+    rows.extend(totals)
+    rows.extend({**t, "labels": "adjudicated"} for t in
+                (pooled(rows, tool, "adjudicated") for tool in tools) if t)
     if args.scale:
         run = child(sys.executable, "litsieve", wheel, "all", args.scale)
         rows.append({"corpus": f"all x{args.scale}", "tool": "litsieve", **{
@@ -244,6 +317,29 @@ def main() -> int:
     (OUT / "dedup.json").write_text(json.dumps(rows, indent=1))
     print(f"\nJSON: {OUT / 'dedup.json'}")
     return 0
+
+
+def _print_adjudicated(rows: list[dict], tools: dict, changes: list[dict], args) -> None:
+    used = [c for c in changes if c["corpus"] in args.corpora]
+    print(f"\nLabels adjudicated by hand ({len(used)} changes in {args.adjudications.name}, "
+          f"each with its reason), both tools scored on them:")
+    header = (f"{'corpus':<19} {'tool':<10} {'true':>6} {'found':>6} {'false':>5} "
+              f"{'precision':>9} {'recall':>7} {'lost':>4}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        if "adjudicated" not in row:
+            continue
+        a = row["adjudicated"]
+        print(f"{row['corpus']:<19} {row['tool']:<10} {a['true_pairs']:>6} {a['found_pairs']:>6} "
+              f"{a['false_pairs']:>5} {a['precision']:>9.5f} {a['recall']:>7.5f} "
+              f"{a['studies_lost']:>4}")
+    for tool in tools:
+        total = pooled(rows, tool, "adjudicated")
+        if total:
+            print(f"{'pooled':<19} {tool:<10} {total['true_pairs']:>6} {total['found_pairs']:>6} "
+                  f"{total['false_pairs']:>5} {total['precision']:>9.5f} {total['recall']:>7.5f} "
+                  f"{total['studies_lost']:>4}")
 
 
 if __name__ == "__main__":
