@@ -114,7 +114,7 @@ def run_tool(tool: str, wheel: Path, corpus: str, copies: int, result: Path) -> 
         maybe = int((matched.get("duplicate_label") == "maybe").sum()) if hasattr(
             matched, "get") else 0
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     if tool == "litsieve" and corpus != "all":
         # Blocking recall: the share of true pairs that blocking put in some block (after
         # the timing: it is the benchmark's measurement, not litsieve's work).
@@ -125,6 +125,21 @@ def run_tool(tool: str, wheel: Path, corpus: str, copies: int, result: Path) -> 
     result.write_text(json.dumps({"clusters": clusters, "seconds": seconds, "peak_mb": peak,
                                   "records": len(records), "maybe": maybe,
                                   "blocking_recall": blocking_recall}))
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    Linux's ru_maxrss carries the parent's resident size at the fork over the exec, so a
+    child of a large parent would report the parent's size; VmHWM is this program's own.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(python: str, tool: str, wheel: Path, corpus: str, copies: int = 1) -> dict:
