@@ -262,6 +262,21 @@ def pooled(rows: list[dict], tool: str, key: str | None = None) -> dict | None:
     return row
 
 
+def print_adjudicated(rows: list[dict], totals: list[dict], changes: int, source: Path) -> None:
+    """The second table: every tool's scores on the labels corrected by hand."""
+    print(f"\nLabels adjudicated by hand ({changes} changes in {source.name}, each with its "
+          f"reason), both tools scored on them:")
+    header = (f"{'corpus':<19} {'tool':<10} {'true':>6} {'found':>6} {'false':>5} "
+              f"{'precision':>9} {'recall':>7} {'lost':>4}")
+    print(header)
+    print("-" * len(header))
+    for row in [r for r in rows if "adjudicated" in r] + totals:
+        a = row.get("adjudicated", row)
+        print(f"{row['corpus']:<19} {row['tool']:<10} {a['true_pairs']:>6} {a['found_pairs']:>6} "
+              f"{a['false_pairs']:>5} {a['precision']:>9.5f} {a['recall']:>7.5f} "
+              f"{a['studies_lost']:>4}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", nargs="*", default=list(CORPORA))
@@ -319,10 +334,11 @@ def main() -> int:
               f"{total['found_pairs']:>6} {total['false_pairs']:>5} {total['precision']:>9.5f} "
               f"{total['recall']:>7.5f} {'':>6} {total['studies_lost']:>4} {'':>5} "
               f"{total['seconds']:>8.1f} {'':>7} {_share(total.get('blocking_recall')):>8}")
-    _print_adjudicated(rows, tools, changes, args)
-    rows.extend(totals)
-    rows.extend({**t, "labels": "adjudicated"} for t in
-                (pooled(rows, tool, "adjudicated") for tool in tools) if t)
+    corrected_totals = [{**t, "labels": "adjudicated"}
+                        for t in (pooled(rows, tool, "adjudicated") for tool in tools) if t]
+    print_adjudicated(rows, corrected_totals,
+                      sum(c["corpus"] in args.corpora for c in changes), args.adjudications)
+    rows.extend(totals + corrected_totals)
     if args.scale:
         run = child(sys.executable, "litsieve", wheel, "all", args.scale)
         rows.append({"corpus": f"all x{args.scale}", "tool": "litsieve", **{
@@ -332,29 +348,6 @@ def main() -> int:
     (OUT / "dedup.json").write_text(json.dumps(rows, indent=1))
     print(f"\nJSON: {OUT / 'dedup.json'}")
     return 0
-
-
-def _print_adjudicated(rows: list[dict], tools: dict, changes: list[dict], args) -> None:
-    used = [c for c in changes if c["corpus"] in args.corpora]
-    print(f"\nLabels adjudicated by hand ({len(used)} changes in {args.adjudications.name}, "
-          f"each with its reason), both tools scored on them:")
-    header = (f"{'corpus':<19} {'tool':<10} {'true':>6} {'found':>6} {'false':>5} "
-              f"{'precision':>9} {'recall':>7} {'lost':>4}")
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        if "adjudicated" not in row:
-            continue
-        a = row["adjudicated"]
-        print(f"{row['corpus']:<19} {row['tool']:<10} {a['true_pairs']:>6} {a['found_pairs']:>6} "
-              f"{a['false_pairs']:>5} {a['precision']:>9.5f} {a['recall']:>7.5f} "
-              f"{a['studies_lost']:>4}")
-    for tool in tools:
-        total = pooled(rows, tool, "adjudicated")
-        if total:
-            print(f"{'pooled':<19} {tool:<10} {total['true_pairs']:>6} {total['found_pairs']:>6} "
-                  f"{total['false_pairs']:>5} {total['precision']:>9.5f} {total['recall']:>7.5f} "
-                  f"{total['studies_lost']:>4}")
 
 
 if __name__ == "__main__":
