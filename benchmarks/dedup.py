@@ -185,7 +185,13 @@ def load_adjudications(path: Path) -> list[dict]:
     ``split``: the listed records are an item of their own (they leave their clusters and
     form one together). Raises ValueError naming the file and the change that is wrong.
     """
-    changes = json.loads(path.read_text())["changes"]
+    try:
+        changes = json.loads(path.read_text())["changes"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not an adjudications file (a JSON object with a list "
+                         f"'changes'): {error}") from None
+    if not isinstance(changes, list):
+        raise ValueError(f"{path}: 'changes' must be a list")
     for number, change in enumerate(changes, start=1):
         where = f"{path}: change {number}"
         actions = [a for a in ("join", "split") if a in change]

@@ -82,3 +82,18 @@ def test_the_projects_adjudications_are_well_formed_and_each_says_why() -> None:
     # Each record is adjudicated once at most, so the order of the changes cannot matter.
     listed = [(c["corpus"], i) for c in changes for i in c.get("join", c.get("split"))]
     assert len(listed) == len(set(listed))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"about": "no changes"}', "not an adjudications file (a JSON object with a list "
+                                "'changes'): 'changes'"),
+    ("[1, 2", "not an adjudications file (a JSON object with a list 'changes'): "),
+    ('{"changes": {"corpus": "stroke"}}', "'changes' must be a list"),
+])
+def test_a_file_that_is_no_adjudications_file_is_named(tmp_path: Path, text: str,
+                                                       message: str) -> None:
+    path = tmp_path / "adjudications.json"
+    path.write_text(text)
+    with pytest.raises(ValueError) as error:
+        bench.load_adjudications(path)
+    assert str(error.value).startswith(f"{path}: {message}")
