@@ -39,3 +39,19 @@ def shared_exports() -> Path:
     if not SHARED_EXPORTS.is_dir():
         pytest.skip(f"real exports not available: {SHARED_EXPORTS} is absent")
     return SHARED_EXPORTS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--no-lock-check", action="store_true",
+                     help="run even when the installed packages differ from requirements.lock "
+                          "(e.g. the XML readers on the oldest lxml pyproject.toml accepts)")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("--no-lock-check"):
+        return
+    from tests.lockcheck import lock_drift
+
+    drift = lock_drift()
+    if drift:
+        pytest.exit(drift, returncode=3)

@@ -6,7 +6,7 @@
 ``electronic-resource-num`` (DOI), ``accession-num``, ``remote-database-name`` and the
 ISSN in ``isbn``. EndNote wraps most text in ``<style face="normal" font="default"
 size="100%">`` runs, sometimes several per field, so text is always read with itertext.
-Streamed with iterparse like PubMed XML (see :func:`screening.readers.pubmed_xml.iter_xml`).
+Streamed like PubMed XML (see :mod:`screening.readers.xml_stream`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from screening.errors import Problem
 from screening.model import Record, SourceRef
 from screening.readers import fields as F
 from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
-from screening.readers.pubmed_xml import flatten, is_empty, iter_xml, rest_of_file, xml_problem
+from screening.readers.pubmed_xml import flatten
+from screening.readers.xml_stream import is_empty, iter_xml, rest_of_file, xml_problem
 
 __all__ = ["EndnoteXmlReader", "endnote_database", "endnote_record"]
 

@@ -1,17 +1,14 @@
 """PubMed XML (efetch ``retmode=xml`` and the web "XML" download).
 
-Streamed with ``lxml.etree.iterparse``: each ``PubmedArticle`` / ``PubmedBookArticle`` is
-mapped when its end tag is read and then cleared, so memory stays flat on 100k-record
-files. The XPaths follow FORMATS.md §2; in particular the PMID comes from
+Streamed (:mod:`screening.readers.xml_stream`): each ``PubmedArticle`` /
+``PubmedBookArticle`` is mapped when its end tag is read and then cleared, so memory stays
+flat on 100k-record files. The XPaths follow FORMATS.md §2; in particular the PMID comes from
 ``MedlineCitation/PMID`` only and DOIs from ``ELocationID`` or the direct children of
 ``PubmedData/ArticleIdList`` (never from the ``ReferenceList``).
-
-:func:`iter_xml` is the streaming part and is shared with the EndNote XML reader.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +18,15 @@ from lxml import etree
 from screening.errors import Problem
 from screening.model import Flag, Record, SourceRef
 from screening.readers.base import Head, Reader, Reject, build_record, empty_file, register
-from screening.readers.textio import iter_chunks, read_head
+from screening.readers.xml_stream import (
+    is_empty,
+    iter_xml,
+    local_name,
+    rest_of_file,
+    xml_problem,
+)
 
-__all__ = ["PubmedXmlReader", "end_line", "flatten", "iter_xml", "pubmed_record", "xml_problem"]
+__all__ = ["PubmedXmlReader", "flatten", "pubmed_record"]
 
 Element = Any  # lxml's _Element (not importable as a type at runtime)
 
@@ -36,28 +39,6 @@ _REF_FLAGS = {
     "RetractionIn": Flag.RETRACTED.value,
     "CommentOn": Flag.COMMENT.value,
 }
-
-
-def _local(tag: Any) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
-
-
-def _blank(text: str | None) -> bool:
-    return not text or not text.replace("\ufeff", "").strip()
-
-
-def end_line(elem: Element) -> int:
-    """Line of ``elem``'s end tag: its last descendant's line plus the newlines after it."""
-    node = elem
-    while len(node):
-        node = node[-1]
-    line = (node.sourceline or 0) + (node.text or "").count("\n")
-    while node is not elem:
-        line += (node.tail or "").count("\n")
-        node = node.getparent()
-    return line
 
 
 def flatten(
@@ -93,7 +74,7 @@ def flatten(
             path = f"{path}/{tag}" if path else tag
             if node.attrib:
                 for key, value in node.attrib.items():
-                    _add(raw, f"{path}@{_local(key)}", value)
+                    _add(raw, f"{path}@{local_name(key)}", value)
         if len(node):
             # Mixed content starts with text, or with an inline element (or an EndNote style
             # run) whose tail or tag gives it away; checking the first child is enough.
@@ -103,7 +84,7 @@ def flatten(
                 (text and not text.isspace())
                 or (tail and not tail.isspace())
                 or name in _INLINE
-                or (transparent and _local(name) in transparent)
+                or (transparent and local_name(name) in transparent)
             ):
                 paths.append(path)
                 continue
@@ -125,182 +106,6 @@ def _add(raw: dict[str, list[str]], key: str, value: str) -> None:
         values.append(value)
 
 
-class _Newlines:
-    """A binary file whose lone CR line breaks read as LF.
-
-    libxml2 counts lines at LF only, so in a CR-only file (classic Mac, seen in Cochrane
-    exports) every element would be on line 1. XML treats CR, CRLF and LF alike, so the
-    translation changes no content.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._handle = open(path, "rb")  # noqa: SIM115  (closed by close())
-        self._held = b""
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size if size > 0 else -1)
-        if self._held:
-            data, self._held = self._held + data, b""
-        if size > 0 and len(data) > 1 and data.endswith(b"\r"):
-            data, self._held = data[:-1], b"\r"  # a CRLF may be split between two reads
-        return self._translate(data)
-
-    @staticmethod
-    def _translate(data: bytes) -> bytes:
-        if b"\r" not in data:
-            return data
-        return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def iter_xml(
-    path: Path, container: tuple[str, ...], record_tags: frozenset[str], encoding: str | None
-) -> Iterator[tuple[str, Any, int, int]]:
-    """Stream the children of ``container`` (a path of element names from the root).
-
-    Yields ``(kind, item, line_start, line_end)`` with kind ``root`` (item: root name),
-    ``record`` or ``other`` (item: the element, cleared after the consumer resumes),
-    ``text`` (item: non-blank text between records) and ``error`` (item: the
-    XMLSyntaxError; line_start is the last line read well). When the root is not
-    ``container[0]`` its children are yielded as ``other`` at the end.
-
-    Only the container and record elements raise parser events (lxml's ``tag`` filter);
-    anything else between records is found among a record's preceding siblings.
-    """
-    chain = tuple(container)
-    source = _Newlines(path)
-    context = etree.iterparse(
-        source, events=("start", "end"), tag=set(chain) | set(record_tags), encoding=encoding,
-        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True,
-        remove_comments=True, remove_pis=True,
-    )
-    holder: Any = None  # the container element, once its start tag is read
-    last_line = 0
-    try:
-        for event, elem in context:
-            if last_line == 0:
-                root = elem.getroottree().getroot()
-                last_line = root.sourceline or 1
-                yield "root", _local(root.tag), last_line, last_line
-            if event == "start":
-                if holder is None and _ancestry(elem) == chain:
-                    holder = elem
-                continue
-            parent = elem.getparent()
-            if elem is holder:
-                for item in _between(elem, None, last_line, record_tags):
-                    last_line = max(last_line, item[3])
-                    yield item
-            elif parent is not None and parent is holder and _local(elem.tag) in record_tags:
-                for item in _between(parent, elem, last_line, record_tags):
-                    last_line = max(last_line, item[3])
-                    yield item
-                line_end = end_line(elem)
-                yield "record", elem, elem.sourceline or last_line + 1, line_end
-                last_line = line_end
-                elem.clear(keep_tail=True)
-                while elem.getprevious() is not None:
-                    del parent[0]
-    except etree.XMLSyntaxError as exc:
-        yield "error", exc, last_line, last_line
-        return
-    finally:
-        source.close()
-    if holder is None:  # not the expected document: report what the root holds
-        root = context.root
-        if root is None:
-            return
-        if last_line == 0:
-            yield "root", _local(root.tag), root.sourceline or 1, root.sourceline or 1
-        if not _blank(root.text):
-            yield "text", root.text.strip(), root.sourceline or 1, root.sourceline or 1
-        for child in root:
-            if isinstance(child.tag, str):
-                yield "other", child, child.sourceline or 1, end_line(child)
-
-
-def _ancestry(elem: Element) -> tuple[str, ...]:
-    names = []
-    node = elem
-    while node is not None:
-        names.append(_local(node.tag))
-        node = node.getparent()
-    return tuple(reversed(names))
-
-
-def _between(
-    holder: Element, record: Element | None, last_line: int, record_tags: frozenset[str]
-) -> Iterator[tuple[str, Any, int, int]]:
-    """Text and non-record elements in ``holder`` before ``record`` (None: up to the end)."""
-    children = []
-    for child in holder:
-        if child is record:
-            break
-        children.append(child)
-    if not children:
-        text = holder.text
-        if not _blank(text) and record is not None:
-            yield "text", text.strip(), last_line + 1, record.sourceline or last_line + 1
-        return
-    if not _blank(holder.text) and len(children) and not (
-        isinstance(children[0].tag, str) and _local(children[0].tag) in record_tags
-    ):
-        yield "text", holder.text.strip(), last_line + 1, children[0].sourceline or last_line
-    following = [*children[1:], record]
-    for child, after in zip(children, following, strict=True):
-        processed = isinstance(child.tag, str) and _local(child.tag) in record_tags
-        if not processed and isinstance(child.tag, str):
-            line_end = end_line(child)
-            yield "other", child, child.sourceline or last_line + 1, line_end
-            last_line = line_end
-        if not _blank(child.tail):
-            end = (after.sourceline if after is not None else None) or last_line + 1
-            yield "text", child.tail.strip(), last_line + 1, end
-
-
-def xml_problem(
-    name: str, exc: etree.XMLSyntaxError, last_good: int, rest: str = ""
-) -> Problem:
-    """A Problem for an XML syntax error; ``rest`` is the text from the error's record on.
-
-    An error where the data runs out (libxml2 says "Premature end", or the text stops
-    inside a tag) says that the file looks truncated.
-    """
-    message = (exc.msg or str(exc)).strip()
-    line = exc.lineno or max(last_good, 1)
-    value = re.sub(r", line \d+, column \d+$", "", message)
-    cut = rest.strip() and not rest.rstrip().endswith(">") and line >= last_good + 1 + \
-        rest.rstrip().count("\n")
-    if cut or "Premature end of data" in value or "EndTag: '</' not found" in value:
-        return Problem(name, line, "xml", "the XML ends early: the file looks truncated", value)
-    if "UTF-8" in value or "encoding" in value.lower():
-        return Problem(name, line, "encoding", "bytes that are not valid in the XML encoding",
-                       value)
-    return Problem(name, line, "xml", "the XML is not well-formed", value)
-
-
-def rest_of_file(path: Path, first_line: int) -> tuple[str, int]:
-    """Text from ``first_line`` to the end, and the number of the last line."""
-    parts: list[str] = []
-    last = first_line - 1
-    for line_no, chunk in iter_chunks(path):
-        lines = chunk.splitlines(keepends=True)
-        if line_no + len(lines) <= first_line:
-            last = line_no + len(lines) - 1
-            continue
-        skip = max(0, first_line - line_no)
-        parts.append("".join(lines[skip:]))
-        last = line_no + len(lines) - 1
-    return "".join(parts), max(last, first_line)
-
-
-def is_empty(path: Path) -> bool:
-    data, text = read_head(path)
-    return not text.strip() and len(data) < 65536
-
-
 def _text(elem: Element | None) -> str | None:
     if elem is None:
         return None
@@ -318,7 +123,7 @@ def _author(author: Element) -> str | None:
 
 def pubmed_record(article: Element, source: SourceRef) -> tuple[Record, list[Problem]]:
     """Map one PubmedArticle or PubmedBookArticle element to a Record."""
-    book = _local(article.tag) == "PubmedBookArticle"
+    book = local_name(article.tag) == "PubmedBookArticle"
     citation = article.find("BookDocument" if book else "MedlineCitation")
     if citation is None:
         citation = etree.Element("MedlineCitation")
@@ -471,7 +276,7 @@ class PubmedXmlReader(Reader):
                 else:
                     yield record
             elif kind == "other":
-                tag = _local(item.tag)
+                tag = local_name(item.tag)
                 if tag == "ERROR":
                     problem = Problem(name, first, "ERROR",
                                       "E-utilities error response, not records", _text(item))

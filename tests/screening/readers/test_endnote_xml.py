@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from screening.readers import detect_format, get_reader
+from screening.readers import detect_format, get_reader, xml_stream
 
 READER = get_reader("endnote_xml")
 
@@ -109,9 +109,12 @@ BAD = [
 
 @pytest.mark.parametrize(("name", "n_records", "problems", "rejects"), BAD,
                          ids=[row[0] for row in BAD])
+@pytest.mark.parametrize("feed_bytes", [16, xml_stream.FEED_BYTES])  # chunks end anywhere
 def test_bad_input(
-    name: str, n_records: int, problems: list[str], rejects: list[tuple[int, int]]
+    name: str, n_records: int, problems: list[str], rejects: list[tuple[int, int]],
+    feed_bytes: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(xml_stream, "FEED_BYTES", feed_bytes)
     result = read(name)
     assert len(result.records) == n_records
     assert [str(p) for p in result.problems] == problems

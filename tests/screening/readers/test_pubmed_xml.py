@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.readers import detect_format, get_reader
-from screening.readers.pubmed_xml import iter_xml
+from screening.readers import detect_format, get_reader, xml_stream
+from screening.readers.xml_stream import iter_xml
 
 READER = get_reader("pubmed_xml")
 
@@ -116,9 +116,12 @@ BAD = [
 
 @pytest.mark.parametrize(("name", "n_records", "problems", "rejects"), BAD,
                          ids=[row[0] for row in BAD])
+@pytest.mark.parametrize("feed_bytes", [16, xml_stream.FEED_BYTES])  # chunks end anywhere
 def test_bad_input(
-    name: str, n_records: int, problems: list[str], rejects: list[tuple[int, int]]
+    name: str, n_records: int, problems: list[str], rejects: list[tuple[int, int]],
+    feed_bytes: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(xml_stream, "FEED_BYTES", feed_bytes)
     result = read(name)
     assert len(result.records) == n_records
     assert [str(p) for p in result.problems] == problems
@@ -129,6 +132,36 @@ def test_broken_part_is_kept_as_raw_text() -> None:
     reject = read("truncated.xml").rejects[0]
     assert reject.raw_text.startswith("  <PubmedArticle>\n")
     assert reject.raw_text.endswith("<ArticleTitle>Antibiotic stewa")
+
+
+ARTICLE = ("<PubmedArticle><MedlineCitation><PMID>{0}</PMID><Article><ArticleTitle>T{0}"
+           "</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n")
+
+
+def test_records_before_an_error_far_into_the_file_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "long.xml"
+    good = "".join(ARTICLE.format(i) for i in range(1, 3001))  # ~370 kB: many chunks
+    broken = ARTICLE.format(3001).replace("</ArticleTitle>", "</Title>")
+    path.write_text("<PubmedArticleSet>\n" + good + broken + ARTICLE.format(3002)
+                    + "</PubmedArticleSet>\n")
+    result = READER.read(path)
+    assert [r.pmid for r in result.records] == [str(i) for i in range(1, 3001)]
+    assert [(r.line_start, r.line_end) for r in result.rejects] == [(3002, 3004)]
+    assert [str(p) for p in result.problems] == [
+        f"{path}:3002: xml: the XML is not well-formed "
+        "(got 'Opening and ending tag mismatch: ArticleTitle line 3002 a...')"
+    ]
+    assert result.rejects[0].raw_text.startswith(broken)
+
+
+def test_a_record_ending_on_the_error_line_goes_to_the_reject(tmp_path: Path) -> None:
+    path = tmp_path / "oneline.xml"
+    path.write_text("<PubmedArticleSet>\n" + ARTICLE.format(1)
+                    + ARTICLE.format(2).rstrip() + "<Bad></PubmedArticleSet>\n")
+    result = READER.read(path)
+    assert [r.pmid for r in result.records] == ["1"]
+    assert [(r.line_start, r.line_end) for r in result.rejects] == [(3, 3)]
+    assert "<PMID>2</PMID>" in result.rejects[0].raw_text
 
 
 def test_not_pubmed_xml(tmp_path: Path) -> None:
