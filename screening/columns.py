@@ -18,6 +18,7 @@ __all__ = [
     "AUTHORS",
     "DATABASE",
     "DOI",
+    "END_PAGE",
     "FLAGS",
     "ISSUE",
     "JOURNAL",
@@ -29,6 +30,7 @@ __all__ = [
     "RECORD_ID",
     "START_PAGE",
     "TITLE",
+    "TITLE_ORIGINAL",
     "VOLUME",
     "YEAR",
     "records_frame",
@@ -45,16 +47,18 @@ VOLUME = "volume"
 ISSUE = "issue"
 PAGES = "pages"
 START_PAGE = "start_page"
+END_PAGE = "end_page"
 DOI = "doi"
 PMID = "pmid"
 NATIVE_ID = "native_id"
 DATABASE = "database"
 FLAGS = "flags"  # " "-joined Flag values
 PUBLICATION_TYPES = "publication_types"  # "; "-joined
+TITLE_ORIGINAL = "title_original"  # the title in the original language, beside a translation
 
 RECORD_COLUMNS = (
-    RECORD_ID, TITLE, ABSTRACT, AUTHORS, YEAR, JOURNAL, VOLUME, ISSUE, PAGES, START_PAGE, DOI,
-    PMID, NATIVE_ID, DATABASE, FLAGS, PUBLICATION_TYPES,
+    RECORD_ID, TITLE, ABSTRACT, AUTHORS, YEAR, JOURNAL, VOLUME, ISSUE, PAGES, START_PAGE,
+    END_PAGE, DOI, PMID, NATIVE_ID, DATABASE, FLAGS, PUBLICATION_TYPES, TITLE_ORIGINAL,
 )
 
 
@@ -63,9 +67,9 @@ def records_frame(records: Iterable[Record]) -> pd.DataFrame:
     rows = [
         (
             r.record_id, r.title, r.abstract, "; ".join(r.authors) or None, r.year, r.journal,
-            r.volume, r.issue, r.pages, r.start_page, r.doi, r.pmid, r.native_id,
+            r.volume, r.issue, r.pages, r.start_page, r.end_page, r.doi, r.pmid, r.native_id,
             r.source.database, " ".join(sorted(r.flags)) or None,
-            "; ".join(r.publication_types) or None,
+            "; ".join(r.publication_types) or None, r.title_original,
         )
         for r in records
     ]

@@ -13,9 +13,11 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
+import numpy as np
 import pandas as pd
 
 from screening import columns as C
+from screening.readers.fields import parse_year
 
 __all__ = ["KEY_COLUMNS", "NORMALIZED_COLUMNS", "normalize_frame", "normalizer_version"]
 
@@ -200,6 +202,32 @@ def _doi_keys(dois: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return doi, key, registrant.mask(doi.str.match(_LEGACY_DOI), "10.1007/bf")
 
 
+def _numbers(values: pd.Series) -> pd.Series:
+    """``values`` as float64 (NaN where missing or not a number), whatever their dtype."""
+    return pd.to_numeric(values.astype(object), errors="coerce").astype("float64")
+
+
+def _years(values: pd.Series) -> pd.Series:
+    """The year in each value as float64 (NaN where none), found as the readers find it."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    found = np.array([parse_year(str(value)) or np.nan for value in uniques] + [np.nan],
+                     dtype="float64")
+    return pd.Series(found[codes], index=values.index)
+
+
+def _page_text(frame: pd.DataFrame, get) -> pd.Series:
+    """The pages as one text: the ``pages`` column (a whole range where there is one);
+    where it is empty, ``start_page`` and ``end_page`` joined."""
+    pages = get(C.PAGES).astype(object)
+    if C.START_PAGE not in frame.columns:
+        return pages
+    joined = get(C.START_PAGE).fillna("").astype(str)
+    if C.END_PAGE in frame.columns:
+        end = get(C.END_PAGE).fillna("").astype(str)
+        joined = joined + ("-" + end).where(end != "", "")
+    return pages.mask(pages.fillna("").astype(str).str.strip() == "", joined)
+
+
 def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The KEY_COLUMNS of ``frame``'s records (a missing database or id is "")."""
     out = pd.DataFrame(index=frame.index)
@@ -216,12 +244,15 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["n_title"] = title
     out["n_title_key"] = title.str.replace(" ", "", regex=False)
     out["n_authors"], out["n_first_author"], out["n_given"] = _surnames(get(C.AUTHORS))
-    year = pd.to_numeric(get(C.YEAR), errors="coerce")
+    # Plain floats whatever came in (the store's nullable Int64, strings from a CSV: "2004
+    # Aug" is 2004 as the readers read it): a comparison with a missing value is then False,
+    # never <NA> (a <NA> condition in mask() once blanked every year read from the store).
+    year = _years(get(C.YEAR))
     # "1761" (an issue number in the year field) is no year: treated as missing.
     year = year.where((year >= 1800) & (year <= date.today().year + 2))
     # Nor is the issue number in the year field ("1862" for Proc Biol Sci 284(1862), 2017).
     raw_issue = get(C.ISSUE) if C.ISSUE in frame.columns else get("number")
-    year = year.mask(year == pd.to_numeric(raw_issue, errors="coerce"))
+    year = year.mask(year == _numbers(raw_issue))
     out["n_year"] = year.astype("Int64").astype(str).replace("<NA>", "")
     # A place or an edition in brackets tells a journal from its namesakes, but databases
     # disagree on it ("Medicine (Baltimore)", "Medicine (United States)"): left out.
@@ -252,9 +283,8 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     issue = issue.mask(month.notna(), month.map(_MONTHS))
     issue = issue.str.extract(r"0*(\d+)", expand=False).fillna("")
     out["n_issue"] = issue.mask((issue == "") & has_source, cited["issue"].fillna(""))
-    pages = get(C.START_PAGE) if C.START_PAGE in frame.columns else get(C.PAGES)
     out["n_page"], out["n_page_last"], out["n_page_day"] = _page_keys(
-        pages, out["n_year"], cited["page"].where(has_source))
+        _page_text(frame, get), out["n_year"], cited["page"].where(has_source))
     out["n_doi"], out["n_doi_key"], out["n_doi_registrant"] = _doi_keys(get(C.DOI))
     cochrane = pd.Series("", index=frame.index)
     for name in (C.DOI, C.START_PAGE, C.PAGES, C.VOLUME, C.ISSUE):
@@ -279,7 +309,10 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
                      "conference")
     kind = kind.mask((kind == "") & flags.str.contains("preprint", regex=False), "preprint")
     out["n_kind"] = kind
+    # A title given beside its original-language title is a translation too: another
+    # database may hold the original as the title.
+    original = _words(get(C.TITLE_ORIGINAL))
     out["n_translated"] = flags.str.contains("translated_title", regex=False) | get(
         C.TITLE
-    ).fillna("").astype(str).str.match(r"^\[.*\]\.?$")
+    ).fillna("").astype(str).str.match(r"^\[.*\]\.?$") | ((original != "") & (original != title))
     return out
