@@ -56,8 +56,16 @@ _CORRECTED_CITATION = re.compile(
 # A reply named at the end ("Thrombomodulin in ... syndrome AUTHORS REPLY").
 _REPLY = re.compile(r"\b(?:authors?(?: s)? (?:reply|response)|in reply|reply to"
                     r"|response to (?:the )?(?:letter|comment|correspondence)s?)\b")
-_LANGUAGES = (r"(?:chinese|japanese|german|french|spanish|russian|italian|portuguese|polish"
-              r"|dutch|korean|turkish|czech|hungarian|danish|swedish|norwegian|hebrew|persian)")
+_LANGUAGE_NAMES = ("chinese", "japanese", "german", "french", "spanish", "russian", "italian",
+                   "portuguese", "polish", "dutch", "korean", "turkish", "czech", "hungarian",
+                   "danish", "swedish", "norwegian", "hebrew", "persian")
+_LANGUAGES = "(?:" + "|".join(_LANGUAGE_NAMES) + ")"
+# The same note with the original title on the same line, as an export that joins a
+# field's lines with spaces writes it ("... of different ages. Italian Studio mediante
+# ..."): the language capitalised after a sentence, then a capitalised word.
+_LANGUAGE_THEN_ORIGINAL = re.compile(
+    r"\.\s+(?:" + "|".join(name.title() for name in _LANGUAGE_NAMES) + r")\s+[A-Z].*$",
+    re.DOTALL)
 # Notes that MEDLINE/Ovid append to titles ("[Review] [33 refs]", "[see comments]",
 # "erratum appears in N Engl J Med 2009 Jun"): not part of the title.
 _TITLE_NOTES = re.compile(
@@ -239,6 +247,7 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     raw_title = raw_title.mask(raw_title.str.fullmatch(r"\s*#(?:NAME\?|VALUE!|REF!|N/A)\s*"), "")
     corrected = raw_title.str.contains(_CORRECTED_CITATION)
     raw_title = raw_title.str.replace(_CORRECTED_CITATION, " ", regex=True)
+    raw_title = raw_title.str.replace(_LANGUAGE_THEN_ORIGINAL, ".", regex=True)
     title = _words(raw_title.str.replace(_TITLE_NOTES, " ", regex=True))
     # Translated titles are bracketed in PubMed; a trailing period or bracket is noise.
     out["n_title"] = title

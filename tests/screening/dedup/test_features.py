@@ -62,6 +62,20 @@ def test_a_note_cut_off_at_the_end_of_a_title_is_dropped_but_not_a_bracketed_tit
     assert keys["n_kind"].tolist() == ["", ""]
 
 
+def test_the_original_title_after_its_language_is_dropped_on_one_line_or_two() -> None:
+    keys = _keys(title=[
+        "Adaptation of the rat small intestine to ischemia. Russian\nAdaptatsiia tonkoi kishki",
+        "Adaptation of the rat small intestine to ischemia. Russian Adaptatsiia tonkoi kishki",
+        "Adaptation of the rat small intestine to ischemia. Russian",
+        "Survey of diets in adolescents. Italian data",  # not a language note: lower case
+    ])
+    assert keys["n_title"].tolist() == [
+        "adaptation of the rat small intestine to ischemia",
+        "adaptation of the rat small intestine to ischemia",
+        "adaptation of the rat small intestine to ischemia",
+        "survey of diets in adolescents italian data"]
+
+
 def test_a_month_for_the_issue_is_its_number() -> None:
     keys = _keys(issue=["May", "june", "Dec.", "Suppl 2", "05", None])
     assert keys["n_issue"].tolist() == ["5", "6", "12", "2", "5", ""]
