@@ -25,9 +25,11 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "EncodingError",
+    "FIELD",
     "InputFormatError",
     "PoolingError",
     "Problem",
+    "RECORD",
     "RegistryError",
     "ReviewError",
     "SchemaError",
@@ -39,6 +41,15 @@ __all__ = [
 MAX_LISTED_PROBLEMS = 20
 
 
+#: The two levels of a Problem (DESIGN.md, "Bad input"). A record problem makes a record
+#: unusable: it cannot be delimited, it is cut off, it has neither title nor identifier, its
+#: bytes are not text; the record is refused (or quarantined). A field problem leaves a
+#: usable record: it is imported with the field's normalised value empty (the raw value
+#: kept), and the problem is a warning.
+RECORD = "record"
+FIELD = "field"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with an input, at a 1-based line of a file."""
@@ -48,6 +59,7 @@ class Problem:
     field: str
     message: str
     value: str | None = None
+    level: str = RECORD
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}: {self.field}: {self.message}"

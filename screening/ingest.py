@@ -1,8 +1,10 @@
 """Import export files into a review store: detect, read, check, write, in one pass.
 
-One file is one transaction. By default any problem stops the import and nothing is
+One file is one transaction. By default a record problem stops the import and nothing is
 written; with ``quarantine=True`` bad records are written to a rejects file (raw text and
-place) and stored as ``unparseable`` so that PRISMA's totals still add up. A file that
+place) and stored as ``unparseable`` so that PRISMA's totals still add up. Field problems
+(a garbled year, an id twice in the file) never stop an import: the record is imported and
+the problem is a warning, stored with it. A file that
 was imported before (same bytes) adds nothing.
 """
 
@@ -16,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from screening.errors import EncodingError, InputFormatError, ReviewError
+from screening.errors import EncodingError, InputFormatError, Problem, ReviewError
 from screening.read_ahead import iter_items, read_ahead
 from screening.readers import Reader, Reject, detect_format, get_reader
 from screening.readers.textio import printable_raw
 from screening.store import INSERT_COLUMNS, ReviewStore, SourceSpec
+from screening.store.records import warnings_from_json
 
 __all__ = ["ImportReport", "file_sha256", "import_file"]
 
@@ -28,6 +31,7 @@ _HASH_BLOCK = 1 << 20
 #: Files from this size on are read in a second process while this one writes.
 PARALLEL_MIN_BYTES = 8 << 20
 ROW_DATABASE = INSERT_COLUMNS.index("database")
+ROW_WARNINGS = INSERT_COLUMNS.index("problems")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,8 @@ class ImportReport:
     already_imported: bool
     rejects_path: Path | None
     seconds: float
+    #: Field problems of imported records (each record was imported; the field is empty).
+    warnings: tuple[Problem, ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -109,6 +115,7 @@ def import_file(
         database=database or reader.database, export_format=reader.name, encoding=encoding,
     )
     rejects: list[Reject] = []
+    warnings: list[Problem] = []
     databases: dict[str | None, int] = {}
     ordinal = 0
     with store.import_source(spec, run_id) as writer:
@@ -125,7 +132,13 @@ def import_file(
                 if quarantine:
                     writer.add_reject(item, ordinal)
                 continue
-            db = item[ROW_DATABASE] if kind == "row" else item.source.database
+            if kind == "row":
+                db = item[ROW_DATABASE]
+                if item[ROW_WARNINGS] is not None:
+                    warnings += warnings_from_json(item[ROW_WARNINGS], str(path))
+            else:
+                db = item.source.database
+                warnings += item.warnings
             databases[db] = databases.get(db, 0) + 1
             if rejects and not quarantine:
                 continue  # the import will be rolled back: read on only to list problems
@@ -151,7 +164,7 @@ def import_file(
         inferred = max(databases, key=lambda key: databases[key])
     return ImportReport(
         str(path), source_id, reader.name, inferred, ordinal - len(rejects), len(rejects), False,
-        rejects_path, time.perf_counter() - started,
+        rejects_path, time.perf_counter() - started, tuple(warnings),
     )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from screening.errors import Problem
+
 __all__ = ["Actor", "Flag", "Outcome", "Record", "SourceRef", "Stage"]
 
 
@@ -113,3 +115,6 @@ class Record:
     emtree: tuple[str, ...] = ()
     flags: frozenset[str] = frozenset()
     raw: Mapping[str, list[str]] = field(default_factory=dict)
+    #: Field problems found while reading (level ``field``): the record is usable, the
+    #: fields named stay empty, their raw values are in ``raw``.
+    warnings: tuple[Problem, ...] = ()

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from screening.errors import Problem, ReviewError
+from screening.errors import FIELD, Problem, ReviewError
 from screening.model import Record
 from screening.readers import Reject, get_reader
 
@@ -34,7 +34,10 @@ _POLL_SECONDS = 1.0
 
 
 class DuplicateIds:
-    """Finds the same native id or PMID twice in one file."""
+    """Finds the same native id or PMID twice in one file.
+
+    A field problem: both records are imported (deduplication links them), the second
+    with a warning."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], int] = {}
@@ -50,7 +53,7 @@ class DuplicateIds:
                 return Problem(
                     record.source.path, record.source.line_start, kind,
                     f"{label} {value} appears twice in this file (first at line {first})",
-                    value,
+                    value, FIELD,
                 )
             self._seen[(kind, value)] = record.source.line_start
         return None
@@ -65,33 +68,15 @@ def iter_items(
     ordinal = 0
     for item in reader.iter_read(path, encoding=encoding, database=database):
         ordinal += 1
-        if isinstance(item, Record):
-            problem = duplicates.check(item)
-            if problem is not None:
-                item = Reject(problem.path, item.source.line_start, item.source.line_end,
-                              record_text(path, item, encoding), (problem,))
         if isinstance(item, Reject):
             yield "reject", ordinal, item
             continue
+        problem = duplicates.check(item)
+        if problem is not None:
+            item = replace(item, warnings=(*item.warnings, problem))
         if item.source.ordinal != ordinal:
             item = replace(item, source=replace(item.source, ordinal=ordinal))
         yield "record", ordinal, item
-
-
-def record_text(path: Path, record: Record, encoding: str) -> str:
-    """The lines of a record, re-read from the file (for the rare duplicate-id reject)."""
-    from screening.readers.textio import iter_chunks
-
-    wanted: list[str] = []
-    start, end = record.source.line_start, record.source.line_end
-    for first, chunk in iter_chunks(path, encoding=encoding):
-        lines = chunk.split("\n")
-        if first + len(lines) <= start:
-            continue
-        wanted += [line for offset, line in enumerate(lines) if start <= first + offset <= end]
-        if first + len(lines) > end:
-            break
-    return "\n".join(wanted)
 
 
 def _produce(

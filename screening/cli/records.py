@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from screening.cli.app import app, database_url, err, out
+from screening.errors import MAX_LISTED_PROBLEMS
 from screening.review_dir import init_review, open_review
 from screening.store import EXPORT_COLUMNS
 
@@ -65,8 +66,17 @@ def import_command(
             help="Import the good records and write bad ones to rejects/ instead of stopping.",
         ),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every warning, not only the first 20.")
+    ] = False,
 ) -> None:
-    """Import database exports into the review (one transaction per file; re-importing is safe)."""
+    """Import database exports into the review (one transaction per file; re-importing is safe).
+
+    A record that cannot be read (cut off, not delimited, neither title nor identifier, not
+    text) stops the import, or goes to rejects/ with --quarantine. A garbled field (a year
+    like '219', a PMID without digits, an id twice in one file) is a warning: the record is
+    imported and screened, the field stays empty and its raw value is kept.
+    """
     review = open_review(directory)
     jobs = _import_jobs(review, files, database, export_format, encoding)
     quarantine = quarantine or review.config.import_.on_bad_record == "quarantine"
@@ -102,7 +112,24 @@ def import_command(
         )
         if report.n_rejects:
             line += f"; {report.n_rejects} quarantined to {report.rejects_path}"
-        out.print(line)
+        out.print(line, highlight=False)
+        print_warnings(report.warnings, verbose=verbose,
+                       hint=f"`litsieve status {directory}` lists them per source")
+
+
+def print_warnings(warnings, *, verbose: bool, hint: str) -> None:
+    """The count of field warnings and the first 20 of them (all when ``verbose``)."""
+    if not warnings:
+        return
+    total = len(warnings)
+    out.print(f"  {total:,} warning{'s' if total != 1 else ''} (field problems: the records "
+              "were imported, the fields named stay empty):", highlight=False)
+    shown = warnings if verbose else warnings[:MAX_LISTED_PROBLEMS]
+    for warning in shown:
+        out.print(f"  {warning}", markup=False, highlight=False)
+    if len(shown) < total:
+        out.print(f"  ... and {total - len(shown):,} more (--verbose lists all; {hint})",
+                  markup=False, highlight=False)
 
 
 def _import_jobs(review, files, database, export_format, encoding):
@@ -149,28 +176,37 @@ def _import_one(store, review, path, run_id, database, export_format, encoding, 
 @app.command("status")
 def status_command(
     directory: Annotated[Path, typer.Argument(help="The review directory.")],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every warning of every source.")
+    ] = False,
 ) -> None:
-    """Records per source and database, quarantined problems, and decisions per stage."""
+    """Records per source and database, problems and warnings, and decisions per stage."""
     review = open_review(directory)
     with review.open_store(database_url()) as store:
         sources = store.sources()
         by_database = store.record_counts_by_database()
         decisions = store.decision_counts()
+        warnings: dict[str, list] = {}
+        for source_id, warning in store.iter_warnings():
+            warnings.setdefault(source_id, []).append(warning)
     out.print(f"Review: {review.config.review.name} ({directory})")
     if not sources:
         out.print("No records yet: `litsieve import DIR FILE...` adds an export.")
         return
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "file", "format", "database", "records", "quarantined", "imported"):
-        numeric = column in {"records", "quarantined"}
+    for column in ("source", "file", "format", "database", "records", "quarantined",
+                   "warnings", "imported"):
+        numeric = column in {"records", "quarantined", "warnings"}
         table.add_column(column, justify="right" if numeric else "left")
     for s in sources:
         table.add_row(
             s.source_id, s.name, s.export_format, s.database or "-", f"{s.n_records:,}",
-            f"{s.n_rejects:,}", s.imported_at.strftime("%Y-%m-%d %H:%M"),
+            f"{s.n_rejects:,}", f"{len(warnings.get(s.source_id, ())):,}",
+            s.imported_at.strftime("%Y-%m-%d %H:%M"),
         )
     table.add_row("", "total", "", "", f"{sum(s.n_records for s in sources):,}",
-                  f"{sum(s.n_rejects for s in sources):,}", "")
+                  f"{sum(s.n_rejects for s in sources):,}",
+                  f"{sum(len(found) for found in warnings.values()):,}", "")
     out.print(table)
     dbs = Table(title="Records per database", title_justify="left")
     dbs.add_column("database")
@@ -183,6 +219,11 @@ def status_command(
         out.print(f"Problems: {quarantined} records quarantined (see {review.rejects_dir}/)")
     else:
         out.print("Problems: none")
+    for s in sources:
+        if s.source_id in warnings:
+            out.print(f"Warnings of {s.name} (source {s.source_id}):", highlight=False)
+            print_warnings(warnings[s.source_id], verbose=verbose,
+                           hint=f"`litsieve export {directory} --warnings` adds them per record")
     stages = Table(title="Decisions per stage", title_justify="left")
     for column in ("stage", "outcome", "decisions"):
         stages.add_column(column, justify="right" if column == "decisions" else "left")
@@ -200,17 +241,23 @@ def export_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="FILE.csv or FILE.ris; one row per record.")
     ],
+    warnings: Annotated[bool, typer.Option(
+        "--warnings", help="Add a 'warnings' column: each record's field problems (CSV).")
+    ] = False,
 ) -> None:
     """Export every record with its source, place, ids and decisions (CSV or RIS)."""
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".ris"}:
         raise typer.BadParameter("the output must end in .csv or .ris", param_hint="--output")
+    if warnings and suffix != ".csv":
+        raise typer.BadParameter("warnings are exported to CSV only (FILE.csv)",
+                                 param_hint="--warnings")
     review = open_review(directory)
     with review.open_store(database_url()) as store:
-        rows = store.export_rows()
+        rows = store.export_rows(warnings=warnings)
         output.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
-            n = _write_csv(rows, output)
+            n = _write_csv(rows, output, warnings=warnings)
         else:
             from screening.ris_export import write_ris
 
@@ -218,10 +265,11 @@ def export_command(
     out.print(f"Wrote {n:,} records to {output}")
 
 
-def _write_csv(rows, output: Path) -> int:
+def _write_csv(rows, output: Path, *, warnings: bool = False) -> int:
     n = 0
+    columns = [*EXPORT_COLUMNS, "warnings"] if warnings else list(EXPORT_COLUMNS)
     with open(output, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             row = dict(row)

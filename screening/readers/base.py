@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import ClassVar
 
-from screening.errors import Problem, RegistryError, UnknownFormatError
+from screening.errors import FIELD, Problem, RegistryError, UnknownFormatError
 from screening.model import Flag, Record, SourceRef
 from screening.readers import fields as F
 from screening.readers.construct import new_record
@@ -85,7 +85,13 @@ class ReadResult:
 
     @property
     def problems(self) -> list[Problem]:
+        """The record problems (of the rejects)."""
         return [p for r in self.rejects for p in r.problems]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The field problems (of records that were read)."""
+        return [w for r in self.records for w in r.warnings]
 
 
 class Reader:
@@ -238,12 +244,14 @@ def build_record(
     emtree: Iterable[str] | None = None,
     flags: Iterable[str] = (),
 ) -> tuple[Record, list[Problem]]:
-    """Normalise mapped fields into a Record; return it with any problems found.
+    """Normalise mapped fields into a Record; return it with its record problems.
 
-    A problem means the record is unusable as exported (for example a year that is not a
-    year); the reader turns the record into a Reject then.
+    A garbled field (a year that is not a year, a PMID without digits) is a field problem:
+    the field stays empty and the problem goes to the record's ``warnings``. The returned
+    problems are record problems, for which the reader turns the record into a Reject.
     """
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     title_text, translated = F.split_title(title, strip_period=strip_title_period)
     year_value: int | None
     if isinstance(year, int):
@@ -251,9 +259,8 @@ def build_record(
     else:
         year_value = F.parse_year(year)
         if year and year.strip() and year_value is None:
-            problems.append(
-                Problem(source.path, source.line_start, "year", "not a year", year.strip())
-            )
+            warnings.append(Problem(source.path, source.line_start, "year", "not a year",
+                                    year.strip(), FIELD))
     page_text, start, stop = F.normalize_pages(pages, end_page)
     pub_types = F.clean_values(publication_types)
     all_flags = F.type_flags(pub_types)
@@ -265,9 +272,8 @@ def build_record(
     if pmid_text and not pmid_text.isdigit():
         digits = "".join(ch for ch in pmid_text if ch.isdigit())
         if not digits:
-            problems.append(
-                Problem(source.path, source.line_start, "pmid", "not a PMID", pmid_text)
-            )
+            warnings.append(Problem(source.path, source.line_start, "pmid", "not a PMID",
+                                    pmid_text, FIELD))
         pmid_text = digits or None
     record = new_record(
         source=source,
@@ -298,5 +304,6 @@ def build_record(
         emtree=F.clean_values(emtree),
         flags=all_flags,
         raw=MappingProxyType(raw if isinstance(raw, dict) else dict(raw)),
+        warnings=tuple(warnings),
     )
     return record, problems

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from screening.model import Stage
 from screening.store._common import loads
+from screening.store.records import STATUS_OK, warnings_from_json
 from screening.store.schema import decisions, records, sources
 
 __all__ = ["EXPORT_COLUMNS", "iter_export_rows"]
@@ -72,14 +73,18 @@ def _cluster(stages: dict[str, tuple[str, str | None]]) -> str:
     return cluster_id or ""
 
 
-def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict[str, Any]]:
+def iter_export_rows(
+    engine: Engine, *, batch_size: int = 2000, warnings: bool = False
+) -> Iterator[dict[str, Any]]:
     """One dict per record (every status), in import order; keys are :data:`EXPORT_COLUMNS`.
 
     ``authors`` is ``"; "``-joined; ``cluster_id`` is the record's dedup cluster (named
     after its canonical record; empty for a record with no duplicate); ``is_canonical`` is
     ``false`` for a record whose latest deduplication decision says it is a duplicate;
     ``decisions`` lists the latest outcome per stage (across actors) as
-    ``"stage=outcome; …"``, stages in review order.
+    ``"stage=outcome; …"``, stages in review order. With ``warnings``, a ``warnings`` key
+    holds the record's field problems (``file:line: field: message (got 'value')``), one
+    per line ("" when none).
     """
     r, s = records.c, sources.c
     query = (
@@ -96,6 +101,8 @@ def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict
             r.doi,
             r.pmid,
             r.status,
+            s.path,
+            r.problems,
         )
         .join_from(records, sources, r.source_id == s.source_id)
         .order_by(s.imported_at, s.source_id, r.ordinal)
@@ -110,7 +117,7 @@ def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict
         }
         result = conn.execution_options(yield_per=batch_size).execute(query)
         for row in result:
-            values = list(row)
+            *values, path, problems = row
             values[6] = "; ".join(loads(values[6])) if values[6] else ""
             stages = latest.get(values[0]) or {}
             duplicate = stages.get(Stage.DEDUPLICATION.value, ("", None))[0] == "duplicate"
@@ -118,4 +125,8 @@ def iter_export_rows(engine: Engine, *, batch_size: int = 2000) -> Iterator[dict
             values.append(cluster)
             values.append("false" if duplicate else "true")
             values.append(_describe(stages) if stages else "")
-            yield dict(zip(EXPORT_COLUMNS, values, strict=True))
+            exported = dict(zip(EXPORT_COLUMNS, values, strict=True))
+            if warnings:
+                found = warnings_from_json(problems, path) if values[11] == STATUS_OK else ()
+                exported["warnings"] = "\n".join(str(w) for w in found)
+            yield exported

@@ -1,7 +1,8 @@
 """Converting between :class:`~screening.model.Record` and rows of the ``records`` table.
 
 Plain text fields are copied; tuple fields are JSON arrays (NULL when empty), ``other_ids``
-and ``raw`` JSON objects (NULL when empty), ``flags`` a sorted JSON array. Loading a row
+and ``raw`` JSON objects (NULL when empty), ``flags`` a sorted JSON array; a record's field
+warnings go to ``problems`` (which holds a quarantined reject's problems). Loading a row
 gives back a Record equal to the one stored, with ``record_id`` set.
 """
 
@@ -12,7 +13,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from screening.errors import StoreError
+from screening.errors import FIELD, Problem, StoreError
 from screening.model import Record, SourceRef
 from screening.store._common import dumps, loads, printable, unstorable
 from screening.store.schema import TEXT_COLUMNS, TUPLE_COLUMNS
@@ -30,6 +31,8 @@ __all__ = [
     "record_from_row",
     "record_to_row",
     "reject_to_row",
+    "warnings_from_json",
+    "warnings_json",
 ]
 
 STATUS_OK = "ok"
@@ -50,6 +53,7 @@ RECORD_COLUMNS = (
     "other_ids",
     "flags",
     "raw",
+    "problems",
 )
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -132,7 +136,7 @@ def record_to_row(record: Record, *, source_id: str, imported_at: Any) -> tuple[
         dumps(sorted(flags)) if flags else None,
         dumps(dict(raw)) if raw else None,
         None,
-        None,
+        warnings_json(record.warnings) if record.warnings else None,
         imported_at,
     )
     text = "\x1f".join([value for value in row[_CHECK_FROM:] if value.__class__ is str])
@@ -186,6 +190,21 @@ def reject_to_row(
     )
 
 
+def warnings_json(warnings: tuple[Problem, ...]) -> str:
+    """A record's field warnings for the ``problems`` column of its ``ok`` row: a JSON
+    array of ``[line, field, message, value]`` (a reject's row holds problem strings)."""
+    return dumps([[w.line, w.field, printable(w.message),
+                   None if w.value is None else printable(w.value)] for w in warnings])
+
+
+def warnings_from_json(text: str | None, path: str) -> tuple[Problem, ...]:
+    """The warnings :func:`warnings_json` stored, as field Problems of the file ``path``."""
+    if not text:
+        return ()
+    return tuple(Problem(path, line, name, message, value, FIELD)
+                 for line, name, message, value in loads(text))
+
+
 def _tuple(text: str | None) -> tuple[str, ...]:
     return tuple(loads(text)) if text else ()
 
@@ -233,4 +252,6 @@ def record_from_row(row: Mapping[str, Any], path: str) -> Record:
         emtree=_tuple(row["emtree"]),
         flags=frozenset(loads(flags)) if flags else frozenset(),
         raw=MappingProxyType(loads(raw)) if raw else _EMPTY,  # values: lists, as readers give
+        warnings=warnings_from_json(row["problems"], path) if row["status"] == STATUS_OK
+        else (),
     )

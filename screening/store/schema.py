@@ -189,7 +189,9 @@ records = sa.Table(
     sa.Column("flags", sa.Text),  # JSON array, sorted
     sa.Column("raw", sa.Text),  # JSON object: every original tag -> list of values
     sa.Column("raw_text", sa.Text),  # quarantined rejects: the text as read
-    sa.Column("problems", sa.Text),  # quarantined rejects: JSON array of problem strings
+    # quarantined rejects: JSON array of problem strings; ok records: their field warnings,
+    # JSON array of [line, field, message, value] (NULL when none)
+    sa.Column("problems", sa.Text),
     sa.Column("imported_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("status IN ('ok', 'unparseable')", name="status"),
     sa.Index(None, "source_id", "ordinal", unique=True),

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from screening.errors import StoreError
+from screening.errors import Problem, StoreError
 from screening.model import Record
 from screening.store import runs as _runs
 from screening.store._common import loads, utcnow
@@ -37,6 +37,7 @@ from screening.store.records import (
     STATUS_UNPARSEABLE,
     RecordKey,
     record_from_row,
+    warnings_from_json,
 )
 from screening.store.runs import ReviewerInfo, RunInfo
 from screening.store.schema import decisions, links, records, runs, sources
@@ -246,6 +247,23 @@ class ReviewStore:
                 *place, raw_text, problems = row
                 yield StoredReject(*place, raw_text or "", tuple(loads(problems or "[]")))
 
+    def iter_warnings(self, *, source_id: str | None = None) -> Iterator[tuple[str, Problem]]:
+        """``(source_id, warning)`` for every field problem of an imported record, in
+        import order (the records themselves were imported; the field stayed empty)."""
+        r = records.c
+        query = self._record_filter(
+            sa.select(r.source_id, sources.c.path, r.problems)
+            .join_from(records, sources, r.source_id == sources.c.source_id)
+            .where(r.problems.is_not(None))
+            .order_by(sources.c.imported_at, r.source_id, r.ordinal),
+            source_id,
+            STATUS_OK,
+        )
+        with self._engine.connect() as conn:
+            for found, path, text in conn.execution_options(yield_per=BATCH_SIZE).execute(query):
+                for warning in warnings_from_json(text, path):
+                    yield found, warning
+
     def count_records(
         self, *, source_id: str | None = None, status: str | None = STATUS_OK
     ) -> int:
@@ -414,6 +432,7 @@ class ReviewStore:
 
     # -- export -----------------------------------------------------------------------
 
-    def export_rows(self) -> Iterator[dict[str, Any]]:
-        """One dict per record for CSV/RIS export (keys: ``EXPORT_COLUMNS``)."""
-        return iter_export_rows(self._engine)
+    def export_rows(self, *, warnings: bool = False) -> Iterator[dict[str, Any]]:
+        """One dict per record for CSV/RIS export (keys: ``EXPORT_COLUMNS``, and
+        ``warnings`` when asked: the record's field problems, one per line)."""
+        return iter_export_rows(self._engine, warnings=warnings)

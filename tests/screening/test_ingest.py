@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from screening.dedup.service import run_dedup
 from screening.errors import EncodingError, InputFormatError, UnknownFormatError
 from screening.ingest import import_file
 
@@ -70,17 +71,25 @@ def test_quarantine_keeps_good_records_and_writes_rejects(store, tmp_path: Path)
     assert store.decision_counts() == {("identification", "unparseable"): 1}
 
 
-def test_same_pmid_twice_in_one_file(store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [False, True])  # read here, or in a second process
+def test_same_pmid_twice_in_one_file_imports_both_with_a_warning(
+    store, tmp_path: Path, parallel: bool
+) -> None:
     path = _write(tmp_path, _record("7") + "\n" + _record("8") + "\n" + _record("7", "Again"))
-    with pytest.raises(InputFormatError, match=(
-        rf"{path}:13: native_id: id 7 appears twice in this file \(first at line 1\) \(got '7'\)"
-    )):
-        import_file(store, path, run_id=store.begin_run("import", {}))
-    report = import_file(store, path, run_id=store.begin_run("import", {}), quarantine=True,
-                         rejects_dir=tmp_path)
-    assert (report.n_records, report.n_rejects) == (2, 1)
-    row = json.loads(report.rejects_path.read_text())
-    assert row["raw_text"].startswith("PMID- 7\nDP  - 2020\nTI  - Again.")
+    report = import_file(store, path, run_id=store.begin_run("import", {}), parallel=parallel)
+    assert (report.n_records, report.n_rejects) == (3, 0)
+    assert [(str(w), w.level) for w in report.warnings] == [
+        (f"{path}:13: native_id: id 7 appears twice in this file (first at line 1) (got '7')",
+         "field")]
+    again = [r for r in store.iter_records() if r.title == "Again"]
+    assert [(r.pmid, r.warnings) for r in again] == [("7", report.warnings)]
+    # Deduplication links the two records of one PMID.
+    run = store.begin_run("dedup", {})
+    summary = run_dedup(store, run_id=run)
+    store.finish_run(run, "ok", {})
+    assert summary.n_duplicate_records == 1
+    (link,) = store.latest_links(outcome="duplicate")
+    assert link.rule_id == "pmid_match"
 
 
 def test_more_than_twenty_problems_are_summarised(store, tmp_path: Path) -> None:
@@ -140,8 +149,8 @@ def test_reading_in_a_second_process_stores_the_same(store, tmp_path: Path,
 
 
 def test_problems_found_in_a_second_process_are_reported(store, tmp_path: Path) -> None:
-    path = _write(tmp_path, _record("1") + "\n" + _record("1"))
-    with pytest.raises(InputFormatError, match=r"id 1 appears twice in this file"):
+    path = _write(tmp_path, _record("1") + "\n" + _record("2", so=False))
+    with pytest.raises(InputFormatError, match=r"the file looks truncated"):
         import_file(store, path, run_id=store.begin_run("import", {}), parallel=True)
     assert store.sources() == []
 

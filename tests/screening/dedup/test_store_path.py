@@ -35,7 +35,7 @@ VL  - 15
 IS  - 4
 SP  - 543
 EP  - 553
-ER  - 
+ER  -
 
 TY  - JOUR
 AU  - Okafor, Chidi
@@ -47,7 +47,7 @@ VL  - 15
 IS  - 4
 SP  - 560
 EP  - 566
-ER  - 
+ER  -
 """
 
 MEDLINE = """\

@@ -98,14 +98,13 @@ BAD = [
     ("truncated.bib", 1,
      ["truncated.bib:8: entry: entry is not closed: the file looks truncated "
       "(got '@ARTICLE{Dubois2020,')"], [(8, 10)]),
-    ("outside.bib", 1,
+    ("outside.bib", 2,  # the entry with the year 'twenty-one' is read: see below
      ["outside.bib:1: line: text outside entries (got 'Scopus export 2024-02-01')",
       "outside.bib:8: line: text outside entries (got 'this text sits between entries')",
       "outside.bib:10: entry: entry is not closed before the next entry starts "
       "(got '@ARTICLE{Dubois2020,')",
-      "outside.bib:20: year: expected ',' or the end of the entry (got 'source={Scopus},')",
-      "outside.bib:23: year: not a year (got 'twenty-one')"],
-     [(1, 1), (8, 8), (10, 15), (16, 21), (23, 27)]),
+      "outside.bib:20: year: expected ',' or the end of the entry (got 'source={Scopus},')"],
+     [(1, 1), (8, 8), (10, 15), (16, 21)]),
     ("latin1.bib", 1,
      ["latin1.bib:9: encoding: bytes that are not valid utf-8 (got '\\\\xfc')"], [(8, 13)]),
 ]
@@ -119,7 +118,17 @@ def test_bad_input(
     result = read(name)
     assert len(result.records) == n_records
     assert [str(p) for p in result.problems] == problems
+    assert {p.level for p in result.problems} <= {"record"}
     assert [(r.line_start, r.line_end) for r in result.rejects] == rejects
+
+
+def test_a_garbled_year_is_a_field_warning_on_a_record_that_is_read() -> None:
+    result = read("outside.bib")
+    assert [(str(w), w.level) for w in result.warnings] == [
+        ("outside.bib:23: year: not a year (got 'twenty-one')", "field")]
+    (record,) = [r for r in result.records if r.warnings]
+    assert record.source.line_start == 23 and record.year is None
+    assert record.raw["year"] == ["twenty-one"]  # the raw value is kept
 
 
 def test_reject_keeps_raw_text() -> None:

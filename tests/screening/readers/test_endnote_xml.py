@@ -100,7 +100,7 @@ BAD = [
      ["outside.xml:4: line: text outside records (got 'stray text')",
       "outside.xml:5: note: unexpected element outside records (got '<note>')"],
      [(4, 5), (5, 5)]),
-    ("badyear.xml", 0, ["badyear.xml:3: year: not a year (got '20l9')"], [(3, 3)]),
+    ("badyear.xml", 1, [], []),  # a field warning, below
     ("latin1.xml", 1,
      ["latin1.xml:4: encoding: bytes that are not valid in the XML encoding "
       "(got 'Invalid bytes in character encoding')"], [(4, 5)]),
@@ -118,7 +118,15 @@ def test_bad_input(
     result = read(name)
     assert len(result.records) == n_records
     assert [str(p) for p in result.problems] == problems
+    assert {p.level for p in result.problems} <= {"record"}
     assert [(r.line_start, r.line_end) for r in result.rejects] == rejects
+
+
+def test_a_garbled_year_is_a_field_warning() -> None:
+    result = read("badyear.xml")
+    assert [(str(w), w.level) for w in result.warnings] == [
+        ("badyear.xml:3: year: not a year (got '20l9')", "field")]
+    assert result.records[0].year is None and result.records[0].title
 
 
 def test_no_date_is_no_year(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_field_mapping() -> None:
          ["1: columns: no column 'PMID' (columns are: Title, Authors, Citation, First Author, "
           "Journal/Book, Publication Year, Create Date, PMCID, NIHMS ID, DOI)",
           "2: row: not read: the header at line 1 is unusable"]),
-        ("pubmed_bad_values.csv", ["2: pmid: not a PMID (got 'pending')"]),
+        ("pubmed_bad_values.csv", []),  # a field warning: see below
     ],
 )
 def test_problems(name: str, problems: list[str]) -> None:
@@ -83,12 +83,14 @@ def test_problems(name: str, problems: list[str]) -> None:
     assert [str(p) for p in result.problems] == [f"{path}:{p}" for p in problems]
 
 
-def test_reject_keeps_the_raw_row() -> None:
-    result = PubmedCsvReader().read(DATA / "pubmed_bad_values.csv")
-    assert [r.pmid for r in result.records] == ["35500002"]
-    (reject,) = result.rejects
-    assert (reject.line_start, reject.line_end) == (2, 2)
-    assert reject.raw_text.startswith("pending,Sleep duration")
+def test_a_pmid_without_digits_is_a_field_warning() -> None:
+    path = DATA / "pubmed_bad_values.csv"
+    result = PubmedCsvReader().read(path)
+    assert [r.pmid for r in result.records] == [None, "35500002"]
+    assert result.rejects == []
+    assert [(str(w), w.level) for w in result.warnings] == [
+        (f"{path}:2: pmid: not a PMID (got 'pending')", "field")]
+    assert result.records[0].title.startswith("Sleep duration")
 
 
 @pytest.mark.parametrize(

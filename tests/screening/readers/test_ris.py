@@ -362,13 +362,22 @@ def _messages(path: Path) -> list[str]:
             "(got 'TI  - A record that lost its TY line')",
         ]),
         ("bad_latin1.ris", ["{p}:7: encoding: bytes that are not valid utf-8 (got '\\\\xe9')"]),
-        ("bad_year.ris", ["{p}:1: year: not a year (got 'n.d.')"]),
+        ("bad_year.ris", []),  # a field warning: test_a_garbled_year_is_a_field_warning
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_problem_messages(fixture: str, expected: list[str]) -> None:
     path = FIXTURES / fixture
     assert _messages(path) == [message.format(p=path) for message in expected]
+
+
+def test_a_garbled_year_is_a_field_warning() -> None:
+    path = FIXTURES / "bad_year.ris"
+    result = _read(path)
+    assert [(str(w), w.level) for w in result.warnings] == [
+        (f"{path}:1: year: not a year (got 'n.d.')", "field")]
+    assert result.rejects == [] and result.records[0].year is None
+    assert result.records[0].raw["PY"] == ["n.d."]
 
 
 def test_bad_input_keeps_the_good_records_and_the_raw_text() -> None:

@@ -302,15 +302,29 @@ def test_ragged_rows(tmp_path: Path, data: bytes, kwargs: dict, problems: list[s
     assert found == [f"{path}:{p}" for p in problems]
 
 
-def test_problem_from_mapping_makes_a_reject(tmp_path: Path) -> None:
+def test_record_problem_from_mapping_makes_a_reject(tmp_path: Path) -> None:
+    path = _write(tmp_path, b"Title,Year\nA,soon\n")
+    problem = Problem(str(path), 2, "Title", "a record problem of the mapping", "A")
+
+    def refused(fields: Fields, source: SourceRef):
+        record, _ = build_record(source, fields.raw(), title=fields.get("Title"))
+        return record, [problem]
+
+    items = list(read_table(path, iter_delimited(path), reader_name="t", database=None,
+                            map_row=refused, check_header=lambda *a: []))
+    assert isinstance(items[0], Reject)
+    assert items[0].raw_text == "A,soon\n"
+    assert items[0].problems == (problem,)
+
+
+def test_field_problem_from_mapping_is_a_warning_on_the_record(tmp_path: Path) -> None:
     path = _write(tmp_path, b"Title,Year\nA,soon\n")
 
     def with_year(fields: Fields, source: SourceRef):
         return build_record(source, fields.raw(), title=fields.get("Title"),
                             year=fields.get("Year"))
 
-    items = list(read_table(path, iter_delimited(path), reader_name="t", database=None,
-                            map_row=with_year, check_header=lambda *a: []))
-    assert isinstance(items[0], Reject)
-    assert items[0].raw_text == "A,soon\n"
-    assert items[0].problems == (Problem(str(path), 2, "year", "not a year", "soon"),)
+    (record,) = read_table(path, iter_delimited(path), reader_name="t", database=None,
+                           map_row=with_year, check_header=lambda *a: [])
+    assert record.year is None and record.title == "A"
+    assert record.warnings == (Problem(str(path), 2, "year", "not a year", "soon", "field"),)

@@ -124,11 +124,10 @@ BAD = [
      [(10, 10), (19, 19)]),
     ("latin1.txt", 1,
      ["latin1.txt:11: encoding: bytes that are not valid utf-8 (got '\\\\xfc')"], [(10, 15)]),
-    ("badlines.txt", 0,
+    ("badlines.txt", 1,  # the record with the year 'MMXXI' is read, with a field warning
      ["badlines.txt:6: line: not a Web of Science tag line (got 'this line has no tag')",
-      "badlines.txt:15: PT: a second record starts before the ER line of the first (got 'J')",
-      "badlines.txt:20: year: not a year (got 'MMXXI')"],
-     [(3, 9), (11, 19), (20, 23)]),
+      "badlines.txt:15: PT: a second record starts before the ER line of the first (got 'J')"],
+     [(3, 9), (11, 19)]),
 ]
 
 
@@ -140,7 +139,15 @@ def test_bad_input(
     result = read(name)
     assert len(result.records) == n_records
     assert [str(p) for p in result.problems] == problems
+    assert {p.level for p in result.problems} <= {"record"}
     assert [(r.line_start, r.line_end) for r in result.rejects] == rejects
+
+
+def test_a_garbled_year_is_a_field_warning() -> None:
+    result = read("badlines.txt")
+    assert [(str(w), w.level) for w in result.warnings] == [
+        ("badlines.txt:20: year: not a year (got 'MMXXI')", "field")]
+    assert result.records[0].source.line_start == 20 and result.records[0].year is None
 
 
 def test_reject_keeps_raw_text() -> None:
