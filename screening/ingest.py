@@ -4,8 +4,8 @@ One file is one transaction. By default a record problem stops the import and no
 written; with ``quarantine=True`` bad records are written to a rejects file (raw text and
 place) and stored as ``unparseable`` so that PRISMA's totals still add up. Field problems
 (a garbled year, an id twice in the file) never stop an import: the record is imported and
-the problem is a warning, stored with it. A file that
-was imported before (same bytes) adds nothing.
+the problem is a warning, stored with it. A file that was imported before (same bytes)
+adds nothing.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ EXPORT_COLUMNS = (
     "decisions",
 )
 
+_STATUS = EXPORT_COLUMNS.index("status")
 _STAGE_ORDER = {stage.value: index for index, stage in enumerate(Stage)}
 
 
@@ -127,6 +128,6 @@ def iter_export_rows(
             values.append(_describe(stages) if stages else "")
             exported = dict(zip(EXPORT_COLUMNS, values, strict=True))
             if warnings:
-                found = warnings_from_json(problems, path) if values[11] == STATUS_OK else ()
+                found = warnings_from_json(problems, path) if values[_STATUS] == STATUS_OK else ()
                 exported["warnings"] = "\n".join(str(w) for w in found)
             yield exported
