@@ -77,16 +77,17 @@ def _frames(store: ReviewStore, new_sources: list[str] | None
     complete cache (the first run, a new normaliser) every record is read and normalised.
     """
     if new_sources is None:
-        return records_frame(store.iter_records(status="ok")), None, None
+        return records_frame(store.iter_records(status="ok", raw=False)), None, None
     ok_ids = [key.record_id for key in store.record_keys() if key.status == "ok"]
     sources = set(new_sources)
     new_ids = {record_id for record_id in ok_ids if record_id.split(":", 1)[0] in sources}
     cached = store.dedup_keys(normalizer_version())
     old_ids = [record_id for record_id in ok_ids if record_id not in new_ids]
     if any(record_id not in cached for record_id in old_ids):
-        return records_frame(store.iter_records(status="ok")), None, new_ids
+        return records_frame(store.iter_records(status="ok", raw=False)), None, new_ids
     frame = records_frame(record for source_id in new_sources
-                          for record in store.iter_records(source_id=source_id, status="ok"))
+                          for record in store.iter_records(source_id=source_id, status="ok",
+                                                             raw=False))
     known = pd.DataFrame([cached[record_id] for record_id in old_ids], columns=list(KEY_COLUMNS))
     return frame, known, new_ids
 

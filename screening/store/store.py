@@ -209,14 +209,19 @@ class ReviewStore:
         return query
 
     def iter_records(
-        self, *, source_id: str | None = None, status: str | None = STATUS_OK
+        self, *, source_id: str | None = None, status: str | None = STATUS_OK,
+        raw: bool = True,
     ) -> Iterator[Record]:
         """Rebuild the stored Records (``record_id`` set), in import order.
 
         ``status`` is ``"ok"`` (default), ``"unparseable"`` (rejects: only their place) or
-        None (all). Rows are streamed, so a large store does not fill memory.
+        None (all). ``raw=False`` leaves every Record's ``raw`` empty: reading the original
+        tags is most of the time taken, and stages that use only the normalised fields
+        (deduplication) do not need them. Rows are streamed, so a large store does not
+        fill memory.
         """
-        columns = [records.c[name] for name in RECORD_COLUMNS]
+        columns = [records.c[name] if raw or name != "raw" else sa.null().label("raw")
+                   for name in RECORD_COLUMNS]
         query = self._record_filter(
             sa.select(*columns, sources.c.path)
             .join_from(records, sources, records.c.source_id == sources.c.source_id)

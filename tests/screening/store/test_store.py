@@ -156,6 +156,14 @@ def test_import_round_trip_keeps_every_field(store: ReviewStore) -> None:
     assert loaded[0].raw["ZZ"] == ["an unknown tag", "", "  spaced  "]
     assert loaded[1].title is None and loaded[1].authors == () and loaded[1].year is None
     assert loaded[2].title == "" and loaded[2].abstract == ""
+    # Without the original tags (deduplication reads only the normalised fields).
+    assert list(store.iter_records(raw=False)) == [
+        dataclasses.replace(r, raw={}) for r in loaded]
+    # Field warnings come back with their record.
+    warned = make_record(1, "second.ris", year=None, warnings=(
+        Problem("second.ris", 1, "year", "not a year", "219", "field"),))
+    _import(store, make_spec("second.ris"), [warned])
+    assert [r.warnings for r in store.iter_records() if r.warnings] == [warned.warnings]
 
 
 def test_records_come_back_in_import_order_per_source(store: ReviewStore) -> None:
