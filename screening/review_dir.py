@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from screening.errors import ConfigError, ReviewError
-from screening.settings import ReviewConfig, load_config, parse_config
-from screening.store import ReviewStore, sqlite_url
+import sqlalchemy as sa
 
-__all__ = ["CONFIG_NAME", "ReviewDir", "init_review", "open_review"]
+from screening.errors import ConfigError, ReviewError, StoreError
+from screening.settings import ReviewConfig, load_config, parse_config
+from screening.store import ReviewStore, normalize_url, sqlite_url
+from screening.store.engine import create_store_engine, display_url
+
+__all__ = ["CONFIG_NAME", "ReviewDir", "init_review", "open_review", "review_schema"]
 
 CONFIG_NAME = "litsieve.toml"
 
@@ -54,13 +58,112 @@ class ReviewDir:
         """``override`` (from LITSIEVE_DATABASE_URL), else ``[store] url``, else SQLite here."""
         return override or self.config.store.url or sqlite_url(self.path)
 
-    def open_store(self, override: str | None = None) -> ReviewStore:
-        return ReviewStore.connect(self.store_url(override))
+    def open_store(self, override: str | None = None, *, create: bool = False) -> ReviewStore:
+        """The review's store. On PostgreSQL a review with an id lives in its own schema
+        (``review_<id>``), so reviews share a database without seeing each other.
+
+        ``create`` (``litsieve init`` only) makes the store, or the schema, when missing.
+        Otherwise a missing store, a store that cannot be reached or one that holds
+        another review is a ReviewError naming the review and the store: a review never
+        gets a new empty store by accident.
+        """
+        url = self.store_url(override)
+        parsed = normalize_url(url)
+        review_id = self.config.review.id
+        connect_args = None
+        try:
+            if parsed.get_backend_name() == "sqlite":
+                if not create and parsed.database and not Path(parsed.database).exists():
+                    raise ReviewError(self._missing(f"no store at {parsed.database}", override))
+            elif review_id:
+                schema = review_schema(review_id)
+                if not _pg_schema(parsed, schema, create=create):
+                    raise ReviewError(self._missing(
+                        f"the store {display_url(parsed)} has no schema {schema}", override))
+                connect_args = {"options": f"-csearch_path={schema}"}
+            store = ReviewStore.connect(url, connect_args=connect_args)
+        except StoreError as exc:
+            raise ReviewError(f"{self.path}: {exc}") from exc
+        try:
+            if review_id and create:
+                store.claim_review_id(review_id)
+            elif review_id:
+                self._check(store, review_id)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _missing(self, what: str, override: str | None) -> str:
+        configured = self.config.store.url
+        where = (f"LITSIEVE_DATABASE_URL ({display_url(normalize_url(override))})" if override
+                 else f"[store] url ({display_url(normalize_url(configured))})" if configured
+                 else "the default SQLite file")
+        return (f"{self.path}: review {self.config.review.id or '(no id)'} is not in the store "
+                f"it was opened with, {where}: {what}. Open it with the store it was created "
+                "with (see [store] url in its litsieve.toml)")
+
+    def _check(self, store: ReviewStore, review_id: str) -> None:
+        found = store.review_id()
+        if found is not None and found != review_id:
+            raise ReviewError(f"{self.path}: review {review_id}, but the store {store.url} "
+                              f"holds review {found}")
 
     def source_path(self, raw: str) -> Path:
         """A ``[sources.*] path`` resolved against the config file's directory."""
         path = Path(raw)
         return path if path.is_absolute() else (self.path / path).resolve()
+
+
+def review_schema(review_id: str) -> str:
+    """The PostgreSQL schema of the review ``review_id``."""
+    return f"review_{review_id}"
+
+
+def _pg_schema(url: sa.URL, schema: str, *, create: bool) -> bool:
+    """Whether ``schema`` exists on the server at ``url`` (made first when ``create``)."""
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn:
+            if create:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                conn.commit()
+                return True
+            return conn.execute(sa.text(
+                "SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"),
+                {"name": schema}).first() is not None
+    except sa.exc.OperationalError as exc:
+        raise StoreError(f"cannot open the review store {display_url(engine.url)}: "
+                         f"{exc.orig}") from exc
+    finally:
+        engine.dispose()
+
+
+def _with_review_keys(text: str, review_id: str, store_url: str | None) -> str:
+    """The config text with ``[review] id`` set (a copied id replaced) and, when given,
+    ``[store] url`` (its password left out: it comes from the environment or ~/.pgpass)."""
+    lines = text.splitlines(keepends=True)
+    out, table, store_at = [], "", None
+    for line in lines:
+        if _TABLE.match(line):
+            table = line.strip()
+            out.append(line)
+            if table == "[review]":
+                out.append(f'id = "{review_id}"\n')
+            elif table == "[store]":
+                store_at = len(out)
+            continue
+        if table == "[review]" and re.match(r"^\s*id\s*=", line):
+            continue
+        out.append(line)
+    if store_url is not None:
+        entry = f'url = "{store_url}"\n'
+        if store_at is None:
+            out.append(("" if not out or out[-1].endswith("\n") else "\n") + "\n[store]\n")
+            out.append(entry)
+        else:
+            out.insert(store_at, entry)
+    return "".join(out)
 
 
 def _rebase_source_paths(text: str, origin: Path, target: Path) -> str:
@@ -79,10 +182,15 @@ def _rebase_source_paths(text: str, origin: Path, target: Path) -> str:
     return "".join(out)
 
 
-def init_review(directory: Path, *, config: Path | None = None) -> tuple[ReviewDir, bool]:
-    """Create a review directory (config copy, empty store). Returns it and whether it was new.
+def init_review(
+    directory: Path, *, config: Path | None = None, store_url: str | None = None
+) -> tuple[ReviewDir, bool]:
+    """Create a review directory (config copy with a new review id, empty store). Returns
+    it and whether it was new.
 
-    An existing review is left as it is.
+    ``store_url`` (from LITSIEVE_DATABASE_URL): the store to create the review in; a
+    PostgreSQL URL is written to the config's ``[store] url`` (without its password) so
+    that the review is found there later. An existing review is left as it is.
     """
     directory = Path(directory)
     target = directory / CONFIG_NAME
@@ -98,10 +206,19 @@ def init_review(directory: Path, *, config: Path | None = None) -> tuple[ReviewD
         text = _rebase_source_paths(text, Path(config).resolve().parent, directory)
     else:
         text = _DEFAULT_CONFIG.format(name=directory.resolve().name.replace('"', "'"))
+    remembered = None
+    if store_url is not None and normalize_url(store_url).get_backend_name() != "sqlite":
+        if parse_config(text, path=str(config or target)).store.url is None:
+            given = sa.make_url(store_url)
+            remembered = sa.URL.create(  # URL.set() cannot remove a password
+                given.drivername, given.username, None, given.host, given.port,
+                given.database, given.query).render_as_string(hide_password=False)
+    text = _with_review_keys(text, secrets.token_hex(6), remembered)
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     try:
         review = open_review(directory)
+        review.open_store(store_url, create=True).close()
     except ReviewError:
         target.unlink()
         raise

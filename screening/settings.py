@@ -47,6 +47,9 @@ class ReviewSection(_Section):
     """``[review]``: what the review is about."""
 
     name: str
+    #: Written by ``litsieve init``: which review a store holds (on PostgreSQL, the review's
+    #: schema is ``review_<id>``). None in reviews made before ids.
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9]{4,32}$")
     question: str = ""
     authors: tuple[str, ...] = ()
 

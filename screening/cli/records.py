@@ -29,7 +29,7 @@ def init_command(
     ] = None,
 ) -> None:
     """Create a review directory with its protocol and an empty store."""
-    review, created = init_review(directory, config=config)
+    review, created = init_review(directory, config=config, store_url=database_url())
     with review.open_store(database_url()) as store:
         where = store.url
     if created:

@@ -40,7 +40,7 @@ from screening.store.records import (
     warnings_from_json,
 )
 from screening.store.runs import ReviewerInfo, RunInfo
-from screening.store.schema import decisions, links, records, runs, sources
+from screening.store.schema import decisions, links, meta, records, runs, sources
 
 __all__ = ["ReviewStore", "StoredReject"]
 
@@ -141,6 +141,26 @@ class ReviewStore:
         conn = self._engine.connect()
         conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         return conn
+
+    # -- the review it holds ----------------------------------------------------------
+
+    def review_id(self) -> str | None:
+        """The id of the review this store holds (None for a store made before ids)."""
+        with self._engine.connect() as conn:
+            return conn.execute(sa.select(meta.c.value).where(meta.c.key == "review_id")
+                                ).scalar_one_or_none()
+
+    def claim_review_id(self, review_id: str) -> None:
+        """Record that this store holds review ``review_id``; StoreError when it holds
+        another review."""
+        with self._write() as conn, conn.begin():
+            found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "review_id")
+                                 ).scalar_one_or_none()
+            if found is None:
+                conn.execute(meta.insert().values(key="review_id", value=review_id))
+            elif found != review_id:
+                raise StoreError(f"the review store {self.url} holds review {found}, "
+                                 f"not review {review_id}")
 
     # -- runs and reviewers -----------------------------------------------------------
 

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from screening.cli import main
+from screening.review_dir import open_review, review_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example.toml"
@@ -135,10 +137,19 @@ def test_database_url_from_environment(store_target, tmp_path: Path, capsys, mon
     code, out, _ = run(capsys, "init", review)
     assert code == 0 and store_target.dialect in out
     assert run(capsys, "import", review, PUBMED)[0] == 0
-    with store_target.connect() as store:
+    if store_target.dialect == "sqlite":
+        with store_target.connect() as store:
+            assert store.count_records() == 10
+        return
+    # On PostgreSQL the review has a schema of its own (see test_review_stores.py).
+    assert not (review / "review.sqlite").exists()
+    schema = review_schema(open_review(review).config.review.id)
+    with open_review(review).open_store() as store:  # [store] url remembered at init
         assert store.count_records() == 10
-    if store_target.dialect == "postgresql":
-        assert not (review / "review.sqlite").exists()
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT current_schema()")).scalar() == schema
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.commit()
 
 
 def test_init_errors_name_the_path(tmp_path: Path, capsys) -> None:
