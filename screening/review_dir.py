@@ -36,6 +36,7 @@ name = "{name}"
 
 _SOURCE_TABLE = re.compile(r"^\s*\[sources\.[^\]]+\]\s*$")
 _TABLE = re.compile(r"^\s*\[")
+_HEADER = re.compile(r"^\s*\[\s*([A-Za-z_]+)\s*\]\s*(?:#.*)?$")
 _PATH_LINE = re.compile(r'^(\s*path\s*=\s*)"([^"]*)"(.*)$')
 
 
@@ -146,14 +147,15 @@ def _with_review_keys(text: str, review_id: str, store_url: str | None) -> str:
     out, table, store_at = [], "", None
     for line in lines:
         if _TABLE.match(line):
-            table = line.strip()
+            header = _HEADER.match(line)
+            table = header.group(1) if header else ""
             out.append(line)
-            if table == "[review]":
+            if table == "review":
                 out.append(f'id = "{review_id}"\n')
-            elif table == "[store]":
+            elif table == "store":
                 store_at = len(out)
             continue
-        if table == "[review]" and re.match(r"^\s*id\s*=", line):
+        if table == "review" and re.match(r"^\s*id\s*=", line):
             continue
         out.append(line)
     if store_url is not None:

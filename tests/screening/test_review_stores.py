@@ -157,7 +157,8 @@ def test_init_gives_each_review_its_own_id_even_from_one_protocol(tmp_path: Path
                                                                   monkeypatch) -> None:
     monkeypatch.delenv("LITSIEVE_DATABASE_URL", raising=False)
     protocol = tmp_path / "protocol.toml"
-    protocol.write_text('[review]\nname = "Ketamine"\nid = "copied0id"\n\n[store]\n')
+    protocol.write_text('[ review ]  # the protocol\nname = "Ketamine"\nid = "copied0id"\n'
+                        '\n[store]\n')
     ids = set()
     for name in ("one", "two"):
         cli(capsys, "init", tmp_path / name, "--config", protocol)
