@@ -85,14 +85,12 @@ class ReviewDir:
             store = ReviewStore.connect(url, connect_args=connect_args)
         except StoreError as exc:
             raise ReviewError(f"{self.path}: {exc}") from exc
-        try:
-            if review_id and create:
-                store.claim_review_id(review_id)
-            elif review_id:
-                self._check(store, review_id)
-        except BaseException:
-            store.close()
-            raise
+        if review_id:
+            try:
+                store.claim_review_id(review_id, record=create)
+            except StoreError as exc:
+                store.close()
+                raise ReviewError(f"{self.path}: {exc}") from exc
         return store
 
     def _missing(self, what: str, override: str | None) -> str:
@@ -103,12 +101,6 @@ class ReviewDir:
         return (f"{self.path}: review {self.config.review.id or '(no id)'} is not in the store "
                 f"it was opened with, {where}: {what}. Open it with the store it was created "
                 "with (see [store] url in its litsieve.toml)")
-
-    def _check(self, store: ReviewStore, review_id: str) -> None:
-        found = store.review_id()
-        if found is not None and found != review_id:
-            raise ReviewError(f"{self.path}: review {review_id}, but the store {store.url} "
-                              f"holds review {found}")
 
     def source_path(self, raw: str) -> Path:
         """A ``[sources.*] path`` resolved against the config file's directory."""

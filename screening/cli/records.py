@@ -13,7 +13,8 @@ from rich.table import Table
 from screening.cli.app import app, database_url, err, out
 from screening.errors import MAX_LISTED_PROBLEMS
 from screening.review_dir import init_review, open_review
-from screening.store import EXPORT_COLUMNS
+from screening.store import EXPORT_COLUMNS, normalize_url
+from screening.store.engine import display_url
 
 __all__ = ["EXPORT_COLUMNS"]
 
@@ -30,8 +31,7 @@ def init_command(
 ) -> None:
     """Create a review directory with its protocol and an empty store."""
     review, created = init_review(directory, config=config, store_url=database_url())
-    with review.open_store(database_url()) as store:
-        where = store.url
+    where = display_url(normalize_url(review.store_url(database_url())))
     if created:
         out.print(f"Created review '{review.config.review.name}' in {directory} (store: {where})")
     else:

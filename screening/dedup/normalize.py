@@ -217,6 +217,7 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 def _years(values: pd.Series) -> pd.Series:
     """The year in each value as float64 (NaN where none), found as the readers find it."""
+    # Each distinct value parsed once; a missing value's code is -1, the NaN appended last.
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     found = np.array([parse_year(str(value)) or np.nan for value in uniques] + [np.nan],
                      dtype="float64")

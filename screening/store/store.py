@@ -45,6 +45,9 @@ from screening.store.schema import decisions, links, meta, records, runs, source
 __all__ = ["ReviewStore", "StoredReject"]
 
 
+_REVIEW_ID = sa.select(meta.c.value).where(meta.c.key == "review_id")
+
+
 @dataclass(frozen=True, slots=True)
 class StoredReject:
     """A quarantined reject as kept in ``records`` (status ``unparseable``)."""
@@ -147,18 +150,17 @@ class ReviewStore:
     def review_id(self) -> str | None:
         """The id of the review this store holds (None for a store made before ids)."""
         with self._engine.connect() as conn:
-            return conn.execute(sa.select(meta.c.value).where(meta.c.key == "review_id")
-                                ).scalar_one_or_none()
+            return conn.execute(_REVIEW_ID).scalar_one_or_none()
 
-    def claim_review_id(self, review_id: str) -> None:
-        """Record that this store holds review ``review_id``; StoreError when it holds
-        another review."""
+    def claim_review_id(self, review_id: str, *, record: bool = True) -> None:
+        """StoreError when this store holds another review than ``review_id``; ``record``
+        writes the id into a store that holds none yet (``False``: only check, as opening
+        a store writes nothing)."""
         with self._write() as conn, conn.begin():
-            found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "review_id")
-                                 ).scalar_one_or_none()
-            if found is None:
+            found = conn.execute(_REVIEW_ID).scalar_one_or_none()
+            if found is None and record:
                 conn.execute(meta.insert().values(key="review_id", value=review_id))
-            elif found != review_id:
+            elif found is not None and found != review_id:
                 raise StoreError(f"the review store {self.url} holds review {found}, "
                                  f"not review {review_id}")
 

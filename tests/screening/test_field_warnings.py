@@ -115,3 +115,6 @@ def test_the_cli_prints_the_first_twenty_warnings_and_all_with_verbose(
     exported = tmp_path / "records.csv"
     assert main(["export", str(review), "--output", str(exported), "--warnings"]) == 0
     assert exported.read_text().count("not a year") == 25
+    capsys.readouterr()
+    assert main(["export", str(review), "--output", str(tmp_path / "r.ris"), "--warnings"]) == 2
+    assert "warnings are exported to CSV only (FILE.csv)" in capsys.readouterr().err

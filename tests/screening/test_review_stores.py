@@ -109,7 +109,7 @@ def test_a_review_remembers_its_postgresql_store_without_the_password(
 
 
 def test_a_review_whose_schema_is_gone_is_an_error_not_an_empty_store(
-    pg_url: str, tmp_path: Path, capsys
+    pg_url: str, tmp_path: Path, capsys, monkeypatch
 ) -> None:
     review = tmp_path / "review"
     cli(capsys, "init", review)
@@ -124,6 +124,20 @@ def test_a_review_whose_schema_is_gone_is_an_error_not_an_empty_store(
     assert f"{review}: review {schema.removeprefix('review_')} is not in the store" in message
     assert f"has no schema {schema}" in message
     assert "LITSIEVE_DATABASE_URL" in message and "not-in-the-config" not in message
+    monkeypatch.delenv("LITSIEVE_DATABASE_URL")  # the same, with the URL remembered at init
+    assert main(["status", str(review)]) == 1
+    assert "it was opened with, [store] url (postgresql+psycopg://" in capsys.readouterr().err
+
+
+def test_an_unreachable_server_is_an_error_naming_review_and_store(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("LITSIEVE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    review = tmp_path / "review"
+    assert main(["init", str(review)]) == 1
+    assert (f"error: {review}: cannot open the review store "
+            "postgresql+psycopg://postgres@127.0.0.1:1/nowhere: ") in capsys.readouterr().err
+    assert not (review / "litsieve.toml").exists()  # nothing half-made
 
 
 def test_a_sqlite_review_without_its_store_file_is_an_error(tmp_path: Path, capsys,
@@ -148,9 +162,9 @@ def test_a_store_holding_another_review_is_refused(tmp_path: Path, capsys,
     shutil.copy(first / SQLITE_FILE_NAME, second / SQLITE_FILE_NAME)
     ids = [open_review(r).config.review.id for r in (first, second)]
     assert main(["status", str(second)]) == 1
-    assert (f"{second}: review {ids[1]}, but the store "
-            f"sqlite:///{(second / SQLITE_FILE_NAME).absolute()} holds review {ids[0]}"
-            ) in capsys.readouterr().err
+    assert (f"{second}: the review store "
+            f"sqlite:///{(second / SQLITE_FILE_NAME).absolute()} holds review {ids[0]}, "
+            f"not review {ids[1]}") in capsys.readouterr().err
 
 
 def test_init_gives_each_review_its_own_id_even_from_one_protocol(tmp_path: Path, capsys,

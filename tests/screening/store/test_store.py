@@ -572,3 +572,15 @@ def test_export_rows(store: ReviewStore) -> None:
     assert rows[2]["decisions"] == "deduplication=duplicate"
     assert rows[2]["cluster_id"] == "c7"
     assert rows[2]["is_canonical"] == "false"
+
+
+def test_a_store_holds_one_review(store: ReviewStore) -> None:
+    assert store.review_id() is None  # a store made before ids
+    store.claim_review_id("abc123", record=False)  # checking writes nothing
+    assert store.review_id() is None
+    store.claim_review_id("abc123")
+    store.claim_review_id("abc123")  # again: nothing changes
+    assert store.review_id() == "abc123"
+    with pytest.raises(StoreError, match=r"the review store .* holds review abc123, not "
+                                         r"review def456"):
+        store.claim_review_id("def456", record=False)
