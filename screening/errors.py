@@ -76,9 +76,11 @@ class ReviewError(Exception):
 class InputFormatError(ReviewError):
     """A file holds records that cannot be read; carries every problem found."""
 
-    def __init__(self, problems: Sequence[Problem], *, path: str | None = None) -> None:
+    def __init__(self, problems: Sequence[Problem], *, path: str | None = None,
+                 hint: str | None = None) -> None:
         self.problems = tuple(problems)
         self.path = path
+        self.hint = hint
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -88,7 +90,9 @@ class InputFormatError(ReviewError):
         lines = [str(p) for p in self.problems[:MAX_LISTED_PROBLEMS]]
         if total > MAX_LISTED_PROBLEMS:
             lines.append(f"... and {total - MAX_LISTED_PROBLEMS} more ({total} in total)")
-        hint = "nothing was imported; fix the file, or use --quarantine to import the good records"
+        hint = self.hint or (
+            "nothing was imported; fix the file, or use --quarantine to import the good records"
+        )
         return f"{head}:\n" + "\n".join(lines) + f"\n{hint}"
 
 

@@ -105,6 +105,7 @@ def import_file(
     sha256 = file_sha256(path)
     known = store.source_by_sha256(sha256)
     if known is not None:
+        _check_same_labels(path, known, database, export_format)
         return ImportReport(
             str(path), known.source_id, known.export_format, known.database,
             known.n_records, known.n_rejects, True, None, time.perf_counter() - started,
@@ -113,6 +114,7 @@ def import_file(
     spec = SourceSpec(
         path=str(path), name=path.name, sha256=sha256, size_bytes=path.stat().st_size,
         database=database or reader.database, export_format=reader.name, encoding=encoding,
+        generation=store.count_imports(sha256) + 1,  # earlier imports were all retracted
     )
     rejects: list[Reject] = []
     warnings: list[Problem] = []
@@ -154,7 +156,13 @@ def import_file(
             problems = [p for r in rejects for p in r.problems]
             if all(p.field == "encoding" for p in problems):
                 raise EncodingError(problems, path=str(path))
-            raise InputFormatError(problems, path=str(path))
+            raise InputFormatError(problems, path=str(path),
+                                   hint=_format_hint(path, reader, export_format, encoding))
+        if rejects and ordinal == len(rejects):
+            hint = _format_hint(path, reader, export_format, encoding)
+            if hint is not None:  # a forced reader that reads nothing of this file
+                raise InputFormatError([p for r in rejects for p in r.problems],
+                                       path=str(path), hint=hint)
         source_id = writer.source_id
     rejects_path = None
     if rejects:
@@ -166,6 +174,42 @@ def import_file(
         str(path), source_id, reader.name, inferred, ordinal - len(rejects), len(rejects), False,
         rejects_path, time.perf_counter() - started, tuple(warnings),
     )
+
+
+def _check_same_labels(path: Path, known, database: str | None,
+                       export_format: str | None) -> None:
+    """ReviewError when the same bytes are imported again under another label: they are
+    in the review under the first one, and only a retraction lets them in again."""
+    asked = []
+    if database and (known.database or "").casefold() != database.casefold():
+        asked.append(f"--database {database} (imported as {known.database or 'unknown'})")
+    if export_format and known.export_format.casefold() != export_format.casefold():
+        asked.append(f"--format {export_format} (imported as {known.export_format})")
+    if asked:
+        raise ReviewError(
+            f"{path}: these bytes are already imported as source {known.source_id} "
+            f"({known.name}, {known.imported_at:%Y-%m-%d %H:%M} UTC) and the labels differ: "
+            f"{'; '.join(asked)}. Nothing was changed; to import the file again with other "
+            f"options, take the first import back: litsieve source retract DIR "
+            f"{known.source_id} --reason TEXT"
+        )
+
+
+def _format_hint(path: Path, reader: Reader, export_format: str | None,
+                 encoding: str) -> str | None:
+    """When a forced ``--format`` fails on content that looks like another format, the
+    advice to give instead of --quarantine (which would keep nothing but rejects)."""
+    if not export_format:
+        return None
+    try:
+        looks_like = detect_format(path, encoding=encoding)
+    except ReviewError:
+        return None
+    if looks_like.name == reader.name:
+        return None
+    label = (looks_like.label or looks_like.name).split(" (")[0]
+    return (f"nothing was imported; the content looks like {label}: "
+            f"try --format {looks_like.name}")
 
 
 def _closing(items):

@@ -16,7 +16,14 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from screening.cli import dedup, prisma, rank, records, update  # noqa: F401  (register their commands)
+from screening.cli import (  # noqa: F401  (register their commands)
+    dedup,
+    prisma,
+    rank,
+    records,
+    sources,
+    update,
+)
 from screening.cli.app import app, err
 from screening.errors import ReviewError
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from screening.errors import StoreError
 from screening.model import Outcome, Stage
+from screening.store.retractions import active_record
 from screening.store.schema import decisions
 
 __all__ = ["DecisionRow", "latest_decisions_query", "latest_per_record_query"]
@@ -105,7 +106,8 @@ _FIELDS = (
 
 
 def latest_decisions_query(*, stage: str | None = None) -> sa.Select[Any]:
-    """The latest decision per (record, cluster, stage, actor), ordered by decision_id."""
+    """The latest decision per (record, cluster, stage, actor), ordered by decision_id
+    (decisions about records of a retracted source left out)."""
     d = decisions.c
     rank = (
         sa.func.row_number()
@@ -115,7 +117,7 @@ def latest_decisions_query(*, stage: str | None = None) -> sa.Select[Any]:
         )
         .label("rank")
     )
-    inner = sa.select(decisions, rank)
+    inner = sa.select(decisions, rank).where(active_record(d.record_id))
     if stage is not None:
         inner = inner.where(d.stage == _enum(Stage, stage, "stage").value)
     ranked = inner.subquery("ranked")
@@ -137,7 +139,8 @@ def latest_per_record_query(*, stage: str | None = None) -> sa.Select[Any]:
         )
         .label("rank")
     )
-    inner = sa.select(decisions, rank).where(d.record_id.is_not(None))
+    inner = sa.select(decisions, rank).where(d.record_id.is_not(None),
+                                             active_record(d.record_id))
     if stage is not None:
         inner = inner.where(d.stage == _enum(Stage, stage, "stage").value)
     ranked = inner.subquery("ranked")

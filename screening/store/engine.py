@@ -80,6 +80,31 @@ BEFORE TRUNCATE ON links
 FOR EACH STATEMENT EXECUTE FUNCTION litsieve_links_append_only()""",
 )
 
+#: The same for the retractions table (imports taken back).
+RETRACTIONS_APPEND_ONLY_MESSAGE = "retractions are append-only: a retraction is never undone"
+_SQLITE_RETRACTION_TRIGGERS = tuple(
+    f"""CREATE TRIGGER IF NOT EXISTS retractions_no_{verb.lower()}
+BEFORE {verb} ON retractions
+BEGIN
+    SELECT RAISE(ABORT, '{RETRACTIONS_APPEND_ONLY_MESSAGE}');
+END"""
+    for verb in ("UPDATE", "DELETE")
+)
+_PG_RETRACTION_TRIGGERS = (
+    f"""CREATE OR REPLACE FUNCTION litsieve_retractions_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{RETRACTIONS_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
+END
+$$""",
+    """CREATE TRIGGER retractions_no_update_or_delete
+BEFORE UPDATE OR DELETE ON retractions
+FOR EACH ROW EXECUTE FUNCTION litsieve_retractions_append_only()""",
+    """CREATE TRIGGER retractions_no_truncate
+BEFORE TRUNCATE ON retractions
+FOR EACH STATEMENT EXECUTE FUNCTION litsieve_retractions_append_only()""",
+)
+
 _PG_TRIGGERS = (
     f"""CREATE OR REPLACE FUNCTION litsieve_decisions_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -199,31 +224,74 @@ def _check_version(found: int, where: str) -> None:
 
 def _triggers(sqlite: bool) -> tuple[str, ...]:
     if sqlite:
-        return _SQLITE_TRIGGERS + _SQLITE_LINK_TRIGGERS
-    return _PG_TRIGGERS + _PG_LINK_TRIGGERS
+        return _SQLITE_TRIGGERS + _SQLITE_LINK_TRIGGERS + _SQLITE_RETRACTION_TRIGGERS
+    return _PG_TRIGGERS + _PG_LINK_TRIGGERS + _PG_RETRACTION_TRIGGERS
+
+
+def _sources_sha256_not_unique(conn: Connection, sqlite: bool) -> None:
+    """Version 4: a file's sha256 may appear again (an import taken back and redone)."""
+    if not sqlite:
+        conn.exec_driver_sql("ALTER TABLE sources DROP CONSTRAINT IF EXISTS uq_sources_sha256")
+        for index in schema.sources.indexes:
+            index.create(conn, checkfirst=True)
+        return
+    # SQLite cannot drop a constraint: the table is rebuilt, as its documentation says
+    # (https://sqlite.org/lang_altertable.html#otheralter), with foreign keys off (the
+    # caller turns them off outside the transaction and checks them before committing).
+    create = str(sa.schema.CreateTable(schema.sources).compile(dialect=conn.dialect))
+    conn.exec_driver_sql(create.replace("CREATE TABLE sources", "CREATE TABLE sources_v4", 1))
+    names = ", ".join(f'"{column.name}"' for column in schema.sources.columns)
+    conn.exec_driver_sql(f"INSERT INTO sources_v4 ({names}) SELECT {names} FROM sources")
+    conn.exec_driver_sql("DROP TABLE sources")
+    conn.exec_driver_sql("ALTER TABLE sources_v4 RENAME TO sources")
+    for index in schema.sources.indexes:
+        index.create(conn, checkfirst=True)
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise StoreError(f"upgrading the store to schema version 4 broke foreign keys: "
+                         f"{broken[:5]}")
 
 
 def _migrate(engine: Engine, found: int) -> None:
-    """Bring a store of an older schema version up to date (additions only)."""
+    """Bring a store of an older schema version up to date (additions, and version 4's
+    rebuilt ``sources`` on SQLite)."""
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-        with conn.begin():
-            if not sqlite:
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
-            if _schema_version(conn) != found:
-                return  # another process migrated it meanwhile
-            if found < 2:
-                schema.links.create(conn, checkfirst=True)
-                for statement in _SQLITE_LINK_TRIGGERS if sqlite else _PG_LINK_TRIGGERS:
+        if sqlite and found < 4:  # a no-op inside a transaction: set it before BEGIN
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            _migrate_in(conn, found, sqlite)
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate_in(conn: Connection, found: int, sqlite: bool) -> None:
+    with conn.begin():
+        if not sqlite:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
+        if _schema_version(conn) != found:
+            return  # another process migrated it meanwhile
+        if found < 2:
+            schema.links.create(conn, checkfirst=True)
+            for statement in _SQLITE_LINK_TRIGGERS if sqlite else _PG_LINK_TRIGGERS:
+                conn.exec_driver_sql(statement)
+        if found < 3:
+            schema.dedup_keys.create(conn, checkfirst=True)
+        if found < 4:
+            _sources_sha256_not_unique(conn, sqlite)
+            if not sa.inspect(conn).has_table("retractions"):
+                schema.retractions.create(conn)
+                retraction_triggers = (_SQLITE_RETRACTION_TRIGGERS if sqlite
+                                       else _PG_RETRACTION_TRIGGERS)
+                for statement in retraction_triggers:
                     conn.exec_driver_sql(statement)
-            if found < 3:
-                schema.dedup_keys.create(conn, checkfirst=True)
-            conn.execute(
-                schema.meta.update()
-                .where(schema.meta.c.key == "schema_version")
-                .values(value=str(schema.SCHEMA_VERSION))
-            )
+        conn.execute(
+            schema.meta.update()
+            .where(schema.meta.c.key == "schema_version")
+            .values(value=str(schema.SCHEMA_VERSION))
+        )
 
 
 def ensure_schema(engine: Engine) -> bool:

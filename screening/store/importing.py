@@ -29,6 +29,7 @@ from screening.store.records import (
     record_to_row,
     reject_to_row,
 )
+from screening.store.retractions import active_source
 from screening.store.schema import decisions, records, runs, sources
 
 if TYPE_CHECKING:  # importing screening.readers loads every reader
@@ -61,6 +62,8 @@ class SourceSpec:
     database: str | None
     export_format: str
     encoding: str = "utf-8"
+    #: 1 for the first import of these bytes; 2, 3... for imports after a retraction.
+    generation: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", str(self.path))
@@ -71,8 +74,10 @@ class SourceSpec:
 
     @property
     def source_id(self) -> str:
-        """The stable source id: the first 12 hex digits of the file's sha256."""
-        return str(self.sha256)[:12]
+        """The stable source id: the first 12 hex digits of the file's sha256, followed by
+        ``-<generation>`` when the same bytes are imported again after a retraction."""
+        stem = str(self.sha256)[:12]
+        return stem if self.generation == 1 else f"{stem}-{self.generation}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,18 +251,25 @@ def _insert_records_sql(paramstyle: str) -> str:
 
 
 def _check_new(conn: Connection, spec: SourceSpec, run_id: str | None) -> None:
-    found = conn.execute(
-        sa.select(sources.c.source_id, sources.c.name, sources.c.sha256, sources.c.imported_at)
-        .where(sa.or_(sources.c.sha256 == spec.sha256, sources.c.source_id == spec.source_id))
+    columns = (sources.c.source_id, sources.c.name, sources.c.sha256, sources.c.imported_at)
+    imported = conn.execute(
+        sa.select(*columns)
+        .where(sources.c.sha256 == spec.sha256, active_source(sources.c.source_id))
     ).first()
-    if found is not None:
-        if found.sha256 == spec.sha256:
-            raise StoreError(
-                f"{spec.name}: already imported as source {found.source_id} ({found.name}, "
-                f"{found.imported_at:%Y-%m-%d %H:%M} UTC); nothing was changed"
-            )
+    if imported is not None:
         raise StoreError(
-            f"{spec.name}: its source id {spec.source_id} is taken by {found.name}, a "
+            f"{spec.name}: already imported as source {imported.source_id} ({imported.name}, "
+            f"{imported.imported_at:%Y-%m-%d %H:%M} UTC); nothing was changed"
+        )
+    taken = conn.execute(sa.select(*columns).where(sources.c.source_id == spec.source_id)).first()
+    if taken is not None and taken.sha256 == spec.sha256:
+        raise StoreError(
+            f"{spec.name}: source id {spec.source_id} belongs to a retracted import of the "
+            f"same file; import it as generation {spec.generation + 1} or later"
+        )
+    if taken is not None:
+        raise StoreError(
+            f"{spec.name}: its source id {spec.source_id} is taken by {taken.name}, a "
             "different file with the same first 12 sha256 digits"
         )
     if run_id is not None:

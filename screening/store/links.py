@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from screening.errors import StoreError
 from screening.store._common import dumps, loads
+from screening.store.retractions import active_record
 from screening.store.schema import links
 
 __all__ = ["LINK_OUTCOMES", "LinkRow", "latest_links_query"]
@@ -74,7 +75,8 @@ class LinkRow:
 
 
 def latest_links_query() -> sa.Select:
-    """The latest link of every pair (highest link_id: links are append-only)."""
+    """The latest link of every pair (highest link_id: links are append-only); pairs with
+    a record of a retracted source are left out."""
     newest = (
         sa.select(sa.func.max(links.c.link_id).label("link_id"))
         .group_by(links.c.record_a, links.c.record_b)
@@ -83,5 +85,6 @@ def latest_links_query() -> sa.Select:
     return (
         sa.select(links)
         .join(newest, links.c.link_id == newest.c.link_id)
+        .where(active_record(links.c.record_a), active_record(links.c.record_b))
         .order_by(links.c.link_id)
     )

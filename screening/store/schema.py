@@ -5,7 +5,7 @@
     runs ◄──────────── sources ◄──── records ◄──── decisions (append-only)
      ▲                                                │
      └────────────────────────────────────────────────┘
-    reviewers          meta (schema version)
+    reviewers          meta (schema version)         retractions ──► sources
 
 Timestamps are UTC (:class:`UTCDateTime`); list and mapping fields of a record are JSON text.
 The same schema runs on SQLite and PostgreSQL.
@@ -29,13 +29,16 @@ __all__ = [
     "meta",
     "metadata",
     "records",
+    "retractions",
     "reviewers",
     "runs",
     "sources",
 ]
 
 #: Bumped whenever a table changes; a store with another version is refused.
-SCHEMA_VERSION = 3  # 2: the links table (deduplication); 3: the dedup_keys cache
+SCHEMA_VERSION = 4
+# 2: the links table (deduplication); 3: the dedup_keys cache; 4: the retractions table, and
+# a file's sha256 no longer unique among sources (a retracted file may be imported again)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -106,10 +109,12 @@ reviewers = sa.Table(
 sources = sa.Table(
     "sources",
     metadata,
-    sa.Column("source_id", sa.Text, primary_key=True),  # first 12 hex digits of sha256
+    # the first 12 hex digits of the sha256; "<those>-2", "-3"... when the same bytes are
+    # imported again after their earlier import was retracted
+    sa.Column("source_id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("path", sa.Text, nullable=False),
-    sa.Column("sha256", sa.Text, nullable=False, unique=True),
+    sa.Column("sha256", sa.Text, nullable=False, index=True),
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("database", sa.Text),
     sa.Column("export_format", sa.Text, nullable=False),
@@ -266,4 +271,18 @@ dedup_keys = sa.Table(
     sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id"), primary_key=True),
     sa.Column("version", sa.Text, nullable=False),
     sa.Column("normalized", sa.Text, nullable=False),  # JSON object
+)
+
+
+#: Imports taken back (append-only): a retracted source's records leave every count, queue
+#: and export, and its records' links and decisions stop counting; nothing is deleted.
+retractions = sa.Table(
+    "retractions",
+    metadata,
+    sa.Column("source_id", sa.Text, sa.ForeignKey("sources.source_id"), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id")),
+    sa.Column("retracted_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("actor LIKE 'human:_%'", name="actor"),
 )

@@ -39,8 +39,9 @@ from screening.store.records import (
     record_from_row,
     warnings_from_json,
 )
+from screening.store.retractions import RetractionInfo, active_record, active_source, retract
 from screening.store.runs import ReviewerInfo, RunInfo
-from screening.store.schema import decisions, links, meta, records, runs, sources
+from screening.store.schema import decisions, links, meta, records, retractions, runs, sources
 
 __all__ = ["ReviewStore", "StoredReject"]
 
@@ -195,18 +196,44 @@ class ReviewStore:
     # -- sources and records ----------------------------------------------------------
 
     def source_by_sha256(self, sha256: str) -> SourceInfo | None:
-        """The imported file with this digest, or None."""
+        """The imported file with this digest (not retracted), or None."""
         with self._engine.connect() as conn:
             row = conn.execute(
-                sa.select(sources).where(sources.c.sha256 == sha256.lower())
+                sa.select(sources)
+                .where(sources.c.sha256 == sha256.lower(), active_source(sources.c.source_id))
             ).first()
         return None if row is None else SourceInfo.from_row(row._mapping)
 
-    def sources(self) -> list[SourceInfo]:
-        """Every imported file, in import order."""
+    def sources(self, *, retracted: bool | None = False) -> list[SourceInfo]:
+        """The imported files, in import order: those in the review (default), the
+        retracted ones (``retracted=True``) or all (``None``)."""
         query = sa.select(sources).order_by(sources.c.imported_at, sources.c.source_id)
+        if retracted is not None:
+            active = active_source(sources.c.source_id)
+            query = query.where(sa.not_(active) if retracted else active)
         with self._engine.connect() as conn:
             return [SourceInfo.from_row(row._mapping) for row in conn.execute(query)]
+
+    def count_imports(self, sha256: str) -> int:
+        """How many times a file with this digest was imported, retracted imports too."""
+        query = (sa.select(sa.func.count()).select_from(sources)
+                 .where(sources.c.sha256 == sha256.lower()))
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def retract_source(self, source_id: str, *, reason: str, actor: str,
+                       run_id: str | None = None) -> RetractionInfo:
+        """Take an import back (a new row; nothing is deleted): its records leave every
+        count, queue and export, and the links and decisions about them stop counting.
+        StoreError for an unknown or already retracted source, or an empty reason."""
+        with self._write() as conn, conn.begin():
+            return retract(conn, source_id, reason=reason, actor=actor, run_id=run_id)
+
+    def retractions(self) -> list[RetractionInfo]:
+        """Every retraction, oldest first."""
+        query = sa.select(retractions).order_by(retractions.c.retracted_at)
+        with self._engine.connect() as conn:
+            return [RetractionInfo.from_row(row) for row in conn.execute(query).mappings()]
 
     def import_source(
         self, spec: SourceSpec, run_id: str | None, *, batch_size: int = BATCH_SIZE
@@ -224,6 +251,7 @@ class ReviewStore:
         self, query: sa.Select[Any], source_id: str | None, status: str | None
     ) -> sa.Select[Any]:
         _check_status(status)
+        query = query.where(active_source(records.c.source_id))
         if source_id is not None:
             query = query.where(records.c.source_id == source_id)
         if status is not None:
@@ -325,6 +353,7 @@ class ReviewStore:
         query = (
             sa.select(r.record_id, r.native_id, r.status, sa.func.coalesce(r.database, s.database))
             .join_from(records, sources, r.source_id == s.source_id)
+            .where(active_source(r.source_id))
             .order_by(s.imported_at, s.source_id, r.ordinal)
         )
         with self._engine.connect() as conn:
@@ -358,7 +387,8 @@ class ReviewStore:
         return len(batch)
 
     def latest_links(self, *, outcome: str | None = None) -> list[LinkRow]:
-        """The current state of every linked pair (its latest link), oldest first."""
+        """The current state of every linked pair (its latest link), oldest first; pairs
+        with a record of a retracted source are left out."""
         query = latest_links_query()
         with self.engine.connect() as conn:
             rows = [LinkRow.from_row(row) for row in conn.execute(query).mappings()]
@@ -418,8 +448,10 @@ class ReviewStore:
     def decision_history(
         self, *, record_id: str | None = None, stage: str | None = None
     ) -> list[DecisionRow]:
-        """Every decision row (of a record and/or stage), in the order added."""
-        query = sa.select(decisions).order_by(decisions.c.decision_id)
+        """Every decision row (of a record and/or stage), in the order added; decisions
+        about records of a retracted source are left out."""
+        query = (sa.select(decisions).where(active_record(decisions.c.record_id))
+                 .order_by(decisions.c.decision_id))
         if record_id is not None:
             query = query.where(decisions.c.record_id == record_id)
         if stage is not None:
@@ -428,10 +460,12 @@ class ReviewStore:
             return [DecisionRow.from_row(row._mapping) for row in conn.execute(query)]
 
     def decision_counts(self) -> dict[tuple[str, str], int]:
-        """How many decision rows there are per (stage, outcome), corrections included."""
+        """How many decision rows there are per (stage, outcome), corrections included
+        (records of retracted sources left out)."""
         d = decisions.c
         query = (
             sa.select(d.stage, d.outcome, sa.func.count())
+            .where(active_record(d.record_id))
             .group_by(d.stage, d.outcome)
             .order_by(d.stage, d.outcome)
         )
@@ -459,7 +493,16 @@ class ReviewStore:
 
     # -- export -----------------------------------------------------------------------
 
-    def export_rows(self, *, warnings: bool = False) -> Iterator[dict[str, Any]]:
-        """One dict per record for CSV/RIS export (keys: ``EXPORT_COLUMNS``, and
-        ``warnings`` when asked: the record's field problems, one per line)."""
-        return iter_export_rows(self._engine, warnings=warnings)
+    def export_rows(
+        self, *, warnings: bool = False, stage: str | None = None, outcome: str | None = None,
+        no_duplicates: bool = False, reason_labels: Mapping[str, str] | None = None,
+        notes: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """One dict per record for CSV/RIS export (keys: ``EXPORT_COLUMNS``; ``warnings``
+        when asked: the record's field problems, one per line; ``notes`` when asked: its
+        RIS notes). ``stage``/``outcome`` keep the records whose latest decision at that
+        stage has that outcome; ``no_duplicates`` leaves out dedup's duplicates; reasons
+        are shown with their ``reason_labels`` description. See ``iter_export_rows``."""
+        return iter_export_rows(self._engine, warnings=warnings, stage=stage, outcome=outcome,
+                                no_duplicates=no_duplicates, reason_labels=reason_labels,
+                                notes=notes)

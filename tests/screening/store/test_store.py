@@ -83,15 +83,17 @@ def test_schema_creation_is_idempotent(store_target: StoreTarget) -> None:
 def test_store_with_another_schema_version_is_refused(store_target: StoreTarget) -> None:
     with store_target.connect() as store, store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"has schema version 99; this litsieve .* version 3"):
+    with pytest.raises(StoreError, match=r"has schema version 99; this litsieve .* version 4"):
         store_target.connect()
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_an_older_store_is_migrated(store_target: StoreTarget, version: int) -> None:
-    """A store made before the links table (version 1) or the dedup_keys cache (2) gets
-    what it lacks on connect."""
-    dropped = ["DROP TABLE dedup_keys"] + (["DROP TABLE links"] if version == 1 else [])
+    """A store made before the links table (version 1), the dedup_keys cache (2) or the
+    retractions table (3) gets what it lacks on connect (version 3's unique sha256 of
+    sources: tests/screening/test_retract_source.py)."""
+    dropped = (["DROP TABLE retractions"] + (["DROP TABLE dedup_keys"] if version < 3 else [])
+               + (["DROP TABLE links"] if version == 1 else []))
     with store_target.connect() as store, store.engine.begin() as conn:
         for statement in (*dropped,
                           f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version'"):
@@ -99,10 +101,11 @@ def test_an_older_store_is_migrated(store_target: StoreTarget, version: int) -> 
     with store_target.connect() as store:
         assert sa.inspect(store.engine).has_table("links")
         assert sa.inspect(store.engine).has_table("dedup_keys")
+        assert sa.inspect(store.engine).has_table("retractions")
         with store.engine.connect() as conn:
             found = conn.exec_driver_sql(
                 "SELECT value FROM meta WHERE key = 'schema_version'").scalar_one()
-        assert found == "3"
+        assert found == "4"
 
 
 # -- importing ----------------------------------------------------------------------------
@@ -523,30 +526,39 @@ def test_reviewers(store: ReviewStore) -> None:
 
 
 def test_export_rows(store: ReviewStore) -> None:
+    from screening.store import LinkRow
+
     spec = make_spec("search.nbib")
     with store.import_source(spec, None) as writer:
         writer.add(make_record(1, authors=("Smith J", "Doe A", "Ünal B")))
         writer.add_reject(Reject("search.nbib", 13, 20, "bad", ()), 2)
         writer.add(make_record(3, authors=(), year=None))
+        writer.add(make_record(4))
     sid = spec.source_id
     t0 = datetime(2024, 5, 1, tzinfo=UTC)
     store.add_decisions(
         [
-            DecisionRow(record_id=f"{sid}:1", stage="full_text", outcome="include",
-                        actor="human:alice", decided_at=t0 + timedelta(days=2)),
+            DecisionRow(record_id=f"{sid}:1", stage="full_text", outcome="exclude",
+                        reason="wrong_design", actor="human:alice",
+                        decided_at=t0 + timedelta(days=2)),
             DecisionRow(record_id=f"{sid}:1", stage="title_abstract", outcome="maybe",
                         actor="human:alice", decided_at=t0),
             DecisionRow(record_id=f"{sid}:1", stage="title_abstract", outcome="include",
                         actor="human:bob", decided_at=t0 + timedelta(days=1)),
-            DecisionRow(record_id=f"{sid}:3", cluster_id="c7", stage="deduplication",
-                        outcome="duplicate", actor="model:dedup@0.1", decided_at=t0),
+            DecisionRow(record_id=f"{sid}:3", cluster_id=f"{sid}:4", stage="deduplication",
+                        outcome="duplicate", duplicate_of=f"{sid}:4", actor="model:dedup@0.1",
+                        decided_at=t0),
         ]
     )
-    rows = list(store.export_rows())
+    store.add_links([LinkRow(record_a=f"{sid}:3", record_b=f"{sid}:4", outcome="duplicate",
+                             rule_id="doi_match", actor="model:dedup@0.1")])
+    (link,) = store.latest_links()
+    rows = list(store.export_rows(reason_labels={"wrong_design": "Not an RCT"}))
     assert all(tuple(row) == EXPORT_COLUMNS for row in rows)
     assert EXPORT_COLUMNS == (
         "record_id", "source_file", "line", "database", "native_id", "title", "authors",
-        "year", "journal", "doi", "pmid", "status", "cluster_id", "is_canonical", "decisions",
+        "year", "journal", "doi", "pmid", "status", "cluster_id", "is_canonical",
+        "dedup_links", "decisions", "abstract",
     )
     assert rows[0] == {
         "record_id": f"{sid}:1",
@@ -563,15 +575,46 @@ def test_export_rows(store: ReviewStore) -> None:
         "status": "ok",
         "cluster_id": "",
         "is_canonical": "true",
-        "decisions": "title_abstract=include; full_text=include",
+        "dedup_links": "",
+        "decisions": "title_abstract: include (human:bob); "
+                     "full_text: exclude — Not an RCT (human:alice)",
+        "abstract": "Background: something. Methods: counted. Results: numbers.",
     }
     assert rows[1]["status"] == "unparseable"
-    assert rows[1]["decisions"] == "identification=unparseable"
+    assert rows[1]["decisions"] == (
+        f"identification: unparseable (model:litsieve-reader@{litsieve_version()})")
     assert (rows[1]["line"], rows[1]["database"], rows[1]["title"]) == (13, "pubmed", None)
     assert (rows[2]["authors"], rows[2]["year"]) == ("", None)
-    assert rows[2]["decisions"] == "deduplication=duplicate"
-    assert rows[2]["cluster_id"] == "c7"
-    assert rows[2]["is_canonical"] == "false"
+    assert rows[2]["decisions"] == f"deduplication: duplicate of {sid}:4 (model:dedup@0.1)"
+    assert (rows[2]["cluster_id"], rows[3]["cluster_id"]) == (f"{sid}:4", f"{sid}:4")
+    assert (rows[2]["is_canonical"], rows[3]["is_canonical"]) == ("false", "true")
+    assert rows[2]["dedup_links"] == f"{link.link_id} ({sid}:4)"
+    assert rows[3]["dedup_links"] == f"{link.link_id} ({sid}:3)"
+
+    # Filters: the latest decision at a stage (across actors), duplicates left out.
+    def ids(**options) -> list[str]:
+        return [row["record_id"] for row in store.export_rows(**options)]
+
+    assert ids(stage="title_abstract", outcome="include") == [f"{sid}:1"]
+    assert ids(stage="TITLE_ABSTRACT", outcome="Maybe") == []  # alice's, overruled by bob
+    assert ids(stage="full_text") == ids(stage="full_text", outcome="exclude") == [f"{sid}:1"]
+    assert ids(no_duplicates=True) == [f"{sid}:1", f"{sid}:2", f"{sid}:4"]
+    with pytest.raises(StoreError, match=r"^an outcome filter needs a stage"):
+        store.export_rows(outcome="include")
+    with pytest.raises(StoreError, match=r"^unknown stage 'extraction'; one of: "
+                                         r"title_abstract, full_text$"):
+        store.export_rows(stage="extraction")
+    with pytest.raises(StoreError, match=r"^unknown full_text outcome 'duplicate'; one of: "
+                                         r"include, exclude, maybe, not_retrieved$"):
+        store.export_rows(stage="full_text", outcome="duplicate")
+
+    # RIS notes: the record's place in its cluster and its decisions.
+    notes = {row["record_id"]: row["notes"] for row in store.export_rows(notes=True)}
+    assert notes[f"{sid}:3"] == [f"litsieve: duplicate of {sid}:4 (link {link.link_id})"]
+    assert notes[f"{sid}:4"] == [
+        f"litsieve: duplicates of this record: {sid}:3 (link {link.link_id})"]
+    assert notes[f"{sid}:1"] == ["litsieve: title_abstract include (human:bob)",
+                                 "litsieve: full_text exclude — wrong_design (human:alice)"]
 
 
 def test_a_store_holds_one_review(store: ReviewStore) -> None:
