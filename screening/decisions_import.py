@@ -26,6 +26,13 @@ any other (append-only; the latest per record and stage counts), all in one tran
 and one run of kind ``decisions-import``. Every problem is reported as
 ``file:line: column: message (got 'value')``, all of them in one pass, and then nothing is
 imported. Importing the same file (same bytes) again adds nothing and says so.
+
+A row must not decide a stage its record never reaches (PRISMA could not count it; see
+:mod:`screening.prisma.contradictions`): a full-text decision needs the record's latest
+title/abstract decision (of any reviewer, in the review or anywhere in the file, the file's
+rows later than the review's at equal times) to be an include or a maybe, except for records
+identified by other methods, which skip title/abstract screening; and no screening decision
+is taken about a record deduplication removed as a duplicate (decide on the record kept).
 """
 
 from __future__ import annotations
@@ -41,6 +48,15 @@ from pathlib import Path
 
 from screening.errors import InputFormatError, Problem, StoreError
 from screening.model import Outcome, Stage
+from screening.prisma.contradictions import (
+    DUPLICATE,
+    EXCLUDED,
+    STAGE_WORDS,
+    UNSCREENED,
+    cite_decision,
+    contradiction,
+)
+from screening.prisma.kinds import SourceKind, source_kind
 from screening.prisma.studies import study_link
 from screening.store import STATUS_UNPARSEABLE, DecisionRow, RecordKey, ReviewStore
 
@@ -200,12 +216,93 @@ def _row_decision(
         return [("reviewer", str(exc), reviewer)]
 
 
+def _stage_problems(
+    name: str,
+    decided: Sequence[tuple[int, DecisionRow]],
+    *,
+    keys: Mapping[str, RecordKey],
+    latest: Sequence[DecisionRow],
+    source_kinds: Mapping[str, str] | None,
+    unreadable: set[str],
+) -> list[Problem]:
+    """The rows of ``decided`` (line, decision) that decide a stage their record never
+    reaches, judged against the store's ``latest`` decisions per record and stage and the
+    file's own title/abstract rows (``unreadable``: records with a title/abstract row too
+    broken to read, whose absence of one is not reported again)."""
+    stored: dict[str, dict[Stage, DecisionRow]] = defaultdict(dict)
+    for row in latest:
+        if row.record_id is not None:
+            stored[row.record_id][Stage(row.stage)] = row
+    # The latest title/abstract decision per record, the file's rows included: newest time,
+    # then the one added last (the file's rows after the store's, in file order); a row
+    # without a time is decided now.
+    now = datetime.now(UTC)
+    screened: dict[str, tuple[tuple[datetime, int, int], DecisionRow]] = {
+        record_id: ((row.decided_at or now, 0, row.decision_id or 0), row)
+        for record_id, stages in stored.items()
+        if (row := stages.get(Stage.TITLE_ABSTRACT)) is not None
+    }
+    line_of: dict[int, int] = {}
+    for position, (line, row) in enumerate(decided):
+        line_of[id(row)] = line
+        if row.stage == Stage.TITLE_ABSTRACT:
+            order = (row.decided_at or now, 1, position)
+            seen = screened.get(str(row.record_id))
+            if seen is None or order >= seen[0]:
+                screened[str(row.record_id)] = (order, row)
+
+    def cite(row: DecisionRow) -> str:
+        line = line_of.get(id(row))
+        if line is None:
+            return cite_decision(row)
+        when = f" on {row.decided_at.date().isoformat()}" if row.decided_at else ""
+        return f"line {line} of this file, by {row.actor}{when}"
+
+    kinds: dict[str | None, SourceKind] = {}
+    problems = []
+    for line, row in decided:
+        record_id = str(row.record_id)
+        key = keys[record_id]
+        kind = kinds.get(key.database)
+        if kind is None:
+            kind = kinds[key.database] = source_kind(key.database, source_kinds)
+        stages = dict(stored.get(record_id, {}))
+        if record_id in screened:
+            stages[Stage.TITLE_ABSTRACT] = screened[record_id][1]
+        found = contradiction(key, kind, stages, row.stage, cite=cite)
+        if found is None or (found.kind == UNSCREENED and record_id in unreadable):
+            continue
+        message = f"{STAGE_WORDS[Stage(row.stage)]} decision on record {record_id}, which "
+        if found.kind == UNSCREENED:
+            message += (f"{found.why} (neither in the review nor in this file); record its "
+                        "title/abstract include or maybe first")
+        elif found.kind == EXCLUDED:
+            message += (f"{found.why}; a full-text decision counts only when the latest "
+                        "title/abstract decision is include or maybe")
+        elif found.kind == DUPLICATE and found.against is not None and found.against.duplicate_of:
+            message += f"{found.why}; decide on {found.against.duplicate_of}, the record kept"
+        else:
+            message += found.why
+        problems.append(Problem(name, line, "stage", message))
+    return problems
+
+
 def read_decisions(
-    path: str | Path, text: str, *, keys: Sequence[RecordKey], reasons: Mapping[str, str]
+    path: str | Path,
+    text: str,
+    *,
+    keys: Sequence[RecordKey],
+    reasons: Mapping[str, str],
+    latest: Sequence[DecisionRow] = (),
+    source_kinds: Mapping[str, str] | None = None,
 ) -> tuple[list[DecisionRow], tuple[str, ...]]:
     """The decisions of a decisions file's ``text`` and the columns ignored.
 
-    Raises DecisionsFileError listing every problem (``file:line: column: message``).
+    ``latest`` are the review's latest decisions per record and stage
+    (:meth:`ReviewStore.latest_record_decisions`) and ``source_kinds`` its
+    ``[prisma.source_kinds]``: a row deciding a stage its record never reaches is a problem
+    (see the module docstring). Raises DecisionsFileError listing every problem
+    (``file:line: column: message``), in line order.
     """
     name = str(path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -225,6 +322,8 @@ def read_decisions(
     ignored = tuple(c for c in header if c not in COLUMNS)
     resolver = _Resolver(keys)
     rows: list[DecisionRow] = []
+    decided: list[tuple[int, DecisionRow]] = []  # the screening decisions and their lines
+    unreadable: set[str] = set()  # records with a title/abstract row that has problems
     line = reader.line_num
     for fields in reader:
         start, line = line + 1, reader.line_num
@@ -243,24 +342,38 @@ def read_decisions(
                                     "study", study))
         if isinstance(made, DecisionRow):
             rows.append(made)
+            decided.append((start, made))
             if study:
                 rows.append(study_link(str(made.record_id), study, actor=made.actor,
                                        decided_at=made.decided_at))
         else:
             problems += [Problem(name, start, column, message, value or None)
                          for column, message, value in made]
+            found = resolver.find(values)
+            if (isinstance(found, RecordKey)
+                    and values.get("stage", "").lower() == Stage.TITLE_ABSTRACT):
+                unreadable.add(found.record_id)
+    problems += _stage_problems(name, decided, keys=resolver.by_id, latest=latest,
+                                source_kinds=source_kinds, unreadable=unreadable)
     if problems:
+        problems.sort(key=lambda problem: problem.line)
         raise DecisionsFileError(problems, path=name)
     return rows, ignored
 
 
 def import_decisions(
-    store: ReviewStore, path: str | Path, *, reasons: Mapping[str, str]
+    store: ReviewStore,
+    path: str | Path,
+    *,
+    reasons: Mapping[str, str],
+    source_kinds: Mapping[str, str] | None = None,
 ) -> DecisionsImport:
     """Import the decisions file at ``path`` into ``store`` (one transaction, one run).
 
-    ``reasons`` are the review's ``[criteria.reasons]``. A file already imported (same
-    sha256) adds nothing and says so (``already_imported``).
+    ``reasons`` are the review's ``[criteria.reasons]``, ``source_kinds`` its
+    ``[prisma.source_kinds]`` (records identified by other methods skip title/abstract
+    screening). A file already imported (same sha256) adds nothing and says so
+    (``already_imported``).
     """
     name = str(path)
     try:
@@ -276,7 +389,8 @@ def import_decisions(
             return DecisionsImport(name, digest, int(summary.get("decisions", 0)), {},
                                    already_imported=True, run_id=run.run_id)
     rows, ignored = read_decisions(name, _decode(name, raw), keys=store.record_keys(),
-                                   reasons=reasons)
+                                   reasons=reasons, latest=store.latest_record_decisions(),
+                                   source_kinds=source_kinds)
     run_id = store.begin_run(RUN_KIND, {"file": name, "sha256": digest, "rows": len(rows)})
     try:
         added = store.add_decisions(replace(row, run_id=run_id) for row in rows)

@@ -10,11 +10,14 @@
 
 Modules: ``kinds`` (database, register or other method, from a source's database name),
 ``studies`` (linking reports to studies), ``counts`` (each record's fate and the boxes),
-``checks`` (the arithmetic), ``boxes`` (JSON and CSV), ``wording`` and ``diagram``.
+``checks`` (the arithmetic), ``contradictions`` (screening decisions about a stage their
+record never reached: refused at import, listed by the counts), ``boxes`` (JSON and CSV),
+``wording`` and ``diagram``.
 """
 
 from screening.prisma.boxes import BOX_NAMES, counts_to_boxes, counts_to_csv, counts_to_json
 from screening.prisma.checks import ArithmeticProblem, check_counts, ensure_counts_add_up
+from screening.prisma.contradictions import IgnoredDecision
 from screening.prisma.counts import (
     Fate,
     PrismaCounts,
@@ -34,6 +37,7 @@ __all__ = [
     "BOX_NAMES",
     "DIAGRAM_FORMATS",
     "Fate",
+    "IgnoredDecision",
     "PrismaCounts",
     "PrismaError",
     "RecordFate",

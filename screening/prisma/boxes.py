@@ -113,7 +113,9 @@ def counts_to_boxes(counts: PrismaCounts) -> dict[str, Any]:
 def counts_to_json(counts: PrismaCounts, *, indent: int | None = 2) -> str:
     """The boxes as a JSON object, plus ``litsieve``: what the template has no box for
     (the human/automation split of records excluded, work awaiting a decision, the reason
-    labels, the template drawn and the arithmetic problems)."""
+    labels, the template drawn, and the problems: the arithmetic's, then each decision the
+    counts leave out because it contradicts its record's earlier stages, also listed in
+    ``ignored_decisions`` with its fields)."""
     data = counts_to_boxes(counts)
     data["litsieve"] = {
         "template": "updated" if counts.updated else "new",
@@ -133,7 +135,9 @@ def counts_to_json(counts: PrismaCounts, *, indent: int | None = 2) -> str:
             code: counts.reason_label(code)
             for code in [*counts.dbr_excluded, *counts.other_excluded]
         },
-        "problems": [str(problem) for problem in check_counts(counts)],
+        "problems": [str(problem) for problem in check_counts(counts)]
+        + [str(ignored) for ignored in counts.ignored_decisions],
+        "ignored_decisions": [ignored.to_json() for ignored in counts.ignored_decisions],
     }
     return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 

@@ -28,7 +28,10 @@ excluded at title/abstract, which PRISMA's template has no box for ("not sought"
 Reports of included studies are grouped into studies by :mod:`screening.prisma.studies`.
 An updated review's previous counts come from ``[prisma] previous_studies/previous_reports``.
 A decision whose outcome has no place at its stage (e.g. ``title_abstract/not_retrieved``)
-is an error naming it.
+is an error naming it. A latest screening decision about a stage the record never reached
+(a full-text decision after a title/abstract exclusion or without any title/abstract
+decision, any screening decision about a duplicate) is left out of the counts and listed
+in ``PrismaCounts.ignored_decisions`` (:mod:`screening.prisma.contradictions`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from screening.model import Outcome, Stage
+from screening.prisma.contradictions import IgnoredDecision, contradiction
 from screening.prisma.kinds import SourceKind, source_kind
 from screening.prisma.studies import decision_order, latest_study_links
 from screening.prisma.types import (
@@ -120,7 +124,23 @@ def record_fate(
         fate = Fate.INCLUDED
     study = (study_id or key.record_id) if fate == Fate.INCLUDED else None
     database = key.database or UNKNOWN_DATABASE
-    return RecordFate(key.record_id, database, kind, fate, reason, study)
+    return RecordFate(key.record_id, database, kind, fate, reason, study,
+                      _ignored(key, kind, latest))
+
+
+def _ignored(
+    key: RecordKey, kind: SourceKind, latest: Mapping[Stage, DecisionRow]
+) -> tuple[IgnoredDecision, ...]:
+    """The record's latest screening decisions that its fate leaves out, and why."""
+    ignored = []
+    for stage in (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT):
+        decision = latest.get(stage)
+        if decision is None:
+            continue
+        found = contradiction(key, kind, latest, stage)
+        if found is not None:
+            ignored.append(IgnoredDecision(decision, found.kind, found.why))
+    return tuple(ignored)
 
 
 def _check_outcomes(decisions: Iterable[DecisionRow]) -> None:
@@ -219,7 +239,9 @@ def count_fates(
     other: Counter[Fate] = Counter()
     reasons: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     studies: set[str] = set()
+    ignored: list[IgnoredDecision] = []
     for f in fates:
+        ignored += f.ignored
         sources[f.kind][f.database] += 1
         via_databases = f.kind.via_databases
         (dbr if via_databases else other)[f.fate] += 1
@@ -261,6 +283,7 @@ def count_fates(
         previous_studies=previous_studies,
         previous_reports=previous_reports,
         reason_labels=dict(reason_labels or {}),
+        ignored_decisions=tuple(ignored),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from screening.errors import ReviewError
+from screening.prisma.contradictions import IgnoredDecision
 from screening.prisma.kinds import SourceKind
 
 __all__ = ["Fate", "NO_REASON", "PrismaCounts", "PrismaError", "RecordFate", "UNKNOWN_DATABASE"]
@@ -46,6 +47,9 @@ class RecordFate:
     fate: Fate
     reason: str | None = None  # full-text exclusions: the reason code (NO_REASON if none)
     study_id: str | None = None  # included reports: their study (the record id if unlinked)
+    # its latest title/abstract or full-text decisions that the fate leaves out (a stage the
+    # record never reached: see screening.prisma.contradictions)
+    ignored: tuple[IgnoredDecision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class PrismaCounts:
     ``*_specific_results`` map a source name to its records; ``dbr_excluded`` and
     ``other_excluded`` map a reason code to its reports. ``awaiting_*`` count work not done
     yet (not boxes): while any is non-zero the arithmetic does not add up. The previous
-    counts are None for a new review.
+    counts are None for a new review. ``ignored_decisions`` are the decisions the counts
+    leave out because they contradict their record's earlier stages (not boxes).
     """
 
     database_specific_results: dict[str, int] = field(default_factory=dict)
@@ -90,6 +95,7 @@ class PrismaCounts:
     previous_studies: int | None = None
     previous_reports: int | None = None
     reason_labels: dict[str, str] = field(default_factory=dict)
+    ignored_decisions: tuple[IgnoredDecision, ...] = ()
 
     @property
     def database_results(self) -> int:

@@ -40,14 +40,16 @@ def test_rows_become_decisions(store: ReviewStore, review, tmp_path: Path) -> No
         ",PM-3,PubMed,full_text,not_retrieved,,alice,,,\r\n"
         "\r\n"
         ",PM-4,PubMed,full_text,exclude,wrong_outcome,alice,,,\"multi\nline title\"\r\n"
+        ",PM-4,PubMed,title_abstract,maybe,,alice,2024-05-01,,\r\n"  # later in the file
     ))
     report = import_decisions(store, path, reasons=REASONS)
-    assert report.n_added == 7 and not report.already_imported
+    assert report.n_added == 8 and not report.already_imported
     assert report.ignored_columns == ("title",)
     assert report.counts == {
         ("extraction", "include"): 1, ("full_text", "exclude"): 1,
         ("full_text", "include"): 1, ("full_text", "not_retrieved"): 1,
         ("title_abstract", "exclude"): 1, ("title_abstract", "include"): 2,
+        ("title_abstract", "maybe"): 1,
     }
     rows = [d for d in store.decision_history() if d.stage != "identification"]
     first = rows[0]
@@ -59,20 +61,21 @@ def test_rows_become_decisions(store: ReviewStore, review, tmp_path: Path) -> No
     assert rows[4].actor == "model:ranker@1.2"
     assert study_links(store) == {pm[0]: "T-1"}
     run = store.run(report.run_id)
-    assert run.kind == "decisions-import" and run.summary == {"decisions": 7}
+    assert run.kind == "decisions-import" and run.summary == {"decisions": 8}
     counts = prisma_counts(store)
-    assert (counts.records_screened, counts.dbr_notretrieved_reports) == (3, 1)
+    assert (counts.records_screened, counts.dbr_notretrieved_reports) == (4, 1)
+    assert counts.dbr_excluded == {"wrong_outcome": 1} and counts.ignored_decisions == ()
 
     again = import_decisions(store, path, reasons=REASONS)
-    assert again.already_imported and again.n_added == 7 and again.run_id == report.run_id
-    assert len(store.decision_history()) == 1 + 7
+    assert again.already_imported and again.n_added == 8 and again.run_id == report.run_id
+    assert len(store.decision_history()) == 1 + 8
 
 
 def test_semicolons_and_tabs(store: ReviewStore, review, tmp_path: Path) -> None:
     pm = review["pubmed"]
     path = write(tmp_path, f"record_id;stage;decision;reviewer\n{pm[0]};title_abstract;maybe;a\n")
     assert import_decisions(store, path, reasons=REASONS).n_added == 1
-    path = write(tmp_path, f"record_id\tstage\tdecision\treviewer\n{pm[1]}\tfull_text\tmaybe\ta\n",
+    path = write(tmp_path, f"record_id\tstage\tdecision\treviewer\n{pm[0]}\tfull_text\tmaybe\ta\n",
                  "d.tsv")
     assert import_decisions(store, path, reasons=REASONS).n_added == 1
 

@@ -131,7 +131,8 @@ def test_prisma_config_errors(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     "module",
     ["screening.prisma", "screening.prisma.boxes", "screening.prisma.checks",
-     "screening.prisma.counts", "screening.prisma.diagram", "screening.prisma.kinds",
+     "screening.prisma.contradictions", "screening.prisma.counts", "screening.prisma.diagram",
+     "screening.prisma.kinds",
      "screening.prisma.studies", "screening.prisma.types", "screening.prisma.wording",
      "screening.decisions_import", "screening.cli.prisma"],
 )

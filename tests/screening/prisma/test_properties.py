@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from screening.model import Outcome, Stage
 from screening.prisma import (
+    Fate,
     check_counts,
     count_fates,
     fates_from_decisions,
@@ -26,6 +27,10 @@ DATABASES = ["PubMed", "Embase", "ClinicalTrials.gov", "Citation searching", "We
 ACTORS = ["human:a", "human:b", "model:ranker@1"]
 REASONS = [None, "wrong_design", "wrong_outcome"]
 STAGES = sorted(ALLOWED_OUTCOMES)
+TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
+REMOVED = {Fate.REMOVED_OTHER, Fate.DUPLICATE, Fate.EXCLUDED_AUTOMATIC}
+FULL_TEXT_FATES = {Fate.NOT_RETRIEVED, Fate.EXCLUDED_FULL_TEXT, Fate.AWAITING_ELIGIBILITY,
+                   Fate.INCLUDED}
 
 
 @st.composite
@@ -87,7 +92,18 @@ def test_arithmetic_holds_and_no_record_is_counted_twice(review, rng: random.Ran
     assert fates_from_decisions(keys, shuffled) == fates
     assert fates_from_decisions(keys, _latest_only(rows)) == fates
 
+    # a record's latest screening decision is listed as not counted exactly when its fate
+    # leaves it out: a title/abstract one when the record was removed before screening, a
+    # full-text one when the record never reached full text
+    latest = {(r.record_id, r.stage): r for r in _latest_only(rows)}
+    for key, fate in zip(keys, fates, strict=True):
+        ignored = {i.stage: i.decision for i in fate.ignored}
+        screen, full = latest.get((key.record_id, TA)), latest.get((key.record_id, FT))
+        assert ignored.get(TA) == (screen if fate.fate in REMOVED else None)
+        assert ignored.get(FT) == (full if fate.fate not in FULL_TEXT_FATES else None)
+
     c = count_fates(fates)
+    assert c.ignored_decisions == tuple(i for f in fates for i in f.ignored)
     assert c.identified_dbr + c.identified_other == len(keys)
     boxes = [c.duplicates, c.excluded_automatic, c.excluded_other, c.records_screened,
              c.records_excluded, c.dbr_sought_reports, c.dbr_assessed, c.new_studies]
