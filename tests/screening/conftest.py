@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,3 +68,24 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Stor
 def store(store_target: StoreTarget) -> Iterator[ReviewStore]:
     with store_target.connect() as opened:
         yield opened
+
+
+def drop_review_schemas(url: str, root: Path) -> None:
+    """Drop the PostgreSQL schemas (``review_<id>``) of the reviews made under ``root``,
+    and only those: tests in other processes share the server and make schemas too."""
+    import tomllib
+
+    from screening.review_dir import review_schema
+
+    schemas = set()
+    for config in root.rglob("litsieve.toml"):
+        try:
+            review_id = tomllib.loads(config.read_text(encoding="utf-8"))["review"]["id"]
+        except (KeyError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        schemas.add(review_schema(review_id))
+    engine = sa.create_engine(normalize_url(url), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        for schema in sorted(schemas):
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()

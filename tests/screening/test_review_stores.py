@@ -18,6 +18,7 @@ from screening.errors import ReviewError
 from screening.prisma import prisma_counts
 from screening.review_dir import open_review, review_schema
 from screening.store.engine import SQLITE_FILE_NAME
+from tests.screening.conftest import drop_review_schemas
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "exports"
 PUBMED = DATA / "medline" / "ketamine_pubmed.nbib"  # 10 records
@@ -26,26 +27,17 @@ PG_URL = os.environ.get("LITSIEVE_TEST_DATABASE_URL")
 
 
 @pytest.fixture
-def pg_url(monkeypatch) -> Iterator[str]:
+def pg_url(monkeypatch, tmp_path) -> Iterator[str]:
     """LITSIEVE_DATABASE_URL set to the test server (with a password that trust auth
-    ignores, to see that it is never written down); the reviews' schemas dropped after."""
+    ignores, to see that it is never written down); the schemas of the reviews made under
+    ``tmp_path`` dropped after (only those: tests in other processes share the server)."""
     if not PG_URL:
         pytest.skip("PostgreSQL review tests need LITSIEVE_TEST_DATABASE_URL")
     url = sa.make_url(PG_URL).set(password="not-in-the-config")
     text = url.render_as_string(hide_password=False)
     monkeypatch.setenv("LITSIEVE_DATABASE_URL", text)
-    engine = sa.create_engine(url.set(drivername="postgresql+psycopg"))
-    with engine.connect() as conn:
-        before = {row[0] for row in conn.execute(sa.text(
-            "SELECT schema_name FROM information_schema.schemata"))}
     yield text
-    with engine.connect() as conn:
-        after = {row[0] for row in conn.execute(sa.text(
-            "SELECT schema_name FROM information_schema.schemata"))}
-        for schema in sorted(after - before):
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        conn.commit()
-    engine.dispose()
+    drop_review_schemas(text, tmp_path)
 
 
 def cli(capsys, *args: object) -> str:
