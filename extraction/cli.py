@@ -99,6 +99,15 @@ def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+def _level_option(value: float) -> float:
+    """``--level``: a confidence level in percent, strictly between 0 and 100 (else a usage
+    error, exit 2)."""
+    if not 0 < value < 100:
+        raise typer.BadParameter(f"a confidence level in percent is between 0 and 100, "
+                                 f"e.g. 95 (got {value:g})")
+    return value
+
+
 def pool_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="An extraction form or a plain study table "
@@ -124,7 +133,8 @@ def pool_command(
     profile: Annotated[ProfileName, typer.Option(
         "--profile", case_sensitive=False,
         help="Conventions to follow: RevMan 5 or metafor.")] = ProfileName.REVMAN5,
-    level: Annotated[float, typer.Option("--level", help="Confidence level in percent.")] = 95,
+    level: Annotated[float, typer.Option(
+        "--level", callback=_level_option, help="Confidence level in percent.")] = 95,
     prediction: Annotated[bool | None, typer.Option(
         "--prediction/--no-prediction",
         help="Prediction interval (default: the profile's; metafor yes, revman5 no).")] = None,
@@ -177,7 +187,8 @@ def template_command(
     """Write an extraction form: one row per included study, outcome and arm.
 
     The included studies come from DIR/exports/included.csv (record_id, title, authors,
-    year); without it the form has example rows.
+    year), which `litsieve export DIR --stage full_text --outcome include --output
+    DIR/exports/included.csv` writes; without it the form has example rows.
     """
     from extraction.errors import ExtractionInputError, Problem
     from extraction.template import INCLUDED_CSV, config_outcomes, read_included, write_template
@@ -185,8 +196,8 @@ def template_command(
     if not directory.is_dir():
         raise ExtractionInputError([Problem(str(directory), 1, "directory", "not found")])
     if output.suffix.lower() not in (".xlsx", ".csv"):
-        raise ExtractionInputError([Problem(str(output), 1, "output",
-                                            "must end in .xlsx or .csv")])
+        raise typer.BadParameter(f"the form must end in .xlsx or .csv (got {output.name!r})",
+                                 param_hint="--output")
     included_path = directory / INCLUDED_CSV
     included = read_included(included_path) if included_path.is_file() else None
     outcomes = outcome or config_outcomes(directory / "litsieve.toml")
@@ -194,8 +205,9 @@ def template_command(
     _out(f"Wrote {result.path}: {_count(result.rows, 'row')} ({_count(result.studies, 'study')}"
          f" x {_count(len(result.outcomes), 'outcome')} x 2 arms)")
     if result.examples:
-        _out(f"note: {included_path} was not found, so the form has example rows; export the "
-             "included studies there (record_id,title,authors,year) and run this again")
+        _out(f"note: {included_path} was not found, so the form has example rows; write it "
+             f"with `litsieve export {directory} --stage full_text --outcome include "
+             f"--output {included_path}` and run this again")
 
 
 def check_command(

@@ -49,12 +49,18 @@ def decisions_import_command(
         ),
     ],
 ) -> None:
-    """Record decisions from a CSV like any other (one transaction; re-importing is safe)."""
+    """Record decisions from a CSV like any other (one transaction; re-importing is safe).
+
+    A row that decides a stage its record never reaches is an error, like any bad row: a
+    full-text decision on a record excluded at title/abstract or without a title/abstract
+    decision, or any decision on a record removed as a duplicate.
+    """
     from screening.decisions_import import import_decisions
 
     review = open_review(directory)
     with review.open_store(database_url()) as store:
-        report = import_decisions(store, file, reasons=review.config.criteria.reasons)
+        report = import_decisions(store, file, reasons=review.config.criteria.reasons,
+                                  source_kinds=review.config.prisma.source_kinds)
     if report.already_imported:
         out.print(f"{file}: already imported (run {report.run_id}, {report.n_added} decisions); "
                   "nothing added")
@@ -89,7 +95,8 @@ def prisma_command(
     directory: Annotated[Path, typer.Argument(help="The review directory.")],
     fmt: Annotated[
         PrismaFormat | None,
-        typer.Option("--format", "-f", help="svg, png or pdf (the diagram), json or csv "
+        typer.Option("--format", "-f", case_sensitive=False,
+                     help="svg, png or pdf (the diagram), json or csv "
                      "(the boxes). Default: from --output, else json."),
     ] = None,
     output: Annotated[
@@ -106,7 +113,9 @@ def prisma_command(
     """The PRISMA 2020 counts and flow diagram, derived from the recorded decisions.
 
     Every box is counted from the store and the arithmetic is checked: a count that does
-    not add up is an error naming the boxes and the numbers (unless --draft).
+    not add up is an error naming the boxes and the numbers (unless --draft). Decisions the
+    counts leave out because they contradict their record's earlier stages (a full-text
+    decision after a title/abstract exclusion, a decision about a duplicate) are warnings.
     """
     from screening.prisma import (
         check_counts,
@@ -128,6 +137,13 @@ def prisma_command(
             previous_reports=settings.previous_reports,
             reason_labels=review.config.criteria.reasons,
         )
+    ignored = counts.ignored_decisions  # warnings: the first 20, then how many more
+    for item in ignored[:20]:
+        err.print(f"warning: {item}", markup=False)
+    if len(ignored) > 20:
+        err.print(f"warning: ... and {len(ignored) - 20} more decisions not counted "
+                  f"({len(ignored)} in total; the JSON's litsieve.ignored_decisions lists all)",
+                  markup=False)
     if not draft:
         ensure_counts_add_up(counts)
     for problem in check_counts(counts):

@@ -6,17 +6,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
-from screening.cli.app import app, database_url, err, out
+from screening.cli.app import app, choose_name, database_url, err, out, progress_bar
 from screening.review_dir import open_review
 
 __all__: list[str] = []
 
 _LABELS = {"include": 1, "exclude": 0}
-_MODEL_HELP = ("The ranker: svm-emb (an SVM on TF-IDF fused with one on sentence embeddings), "
-               "svm, logistic, nb or ensemble. Default: svm-emb when the embedding model is "
-               "installed (pip install 'litsieve[embeddings]'), else svm.")
+_MODEL_HELP = ("The ranker (any case): svm-emb (an SVM on TF-IDF fused with one on sentence "
+               "embeddings), svm, logistic, nb or ensemble. Default: svm-emb when the embedding "
+               "model is installed (pip install 'litsieve[embeddings]'), else svm.")
+
+
+def _model_option(value: str | None) -> str | None:
+    """``--model`` as the ranker's registered name, in any case ("SVM"); an unknown name is
+    a usage error (exit 2) listing the rankers, before any work."""
+    if value is None:
+        return None
+    from screening.rank.rankers import available_rankers
+
+    return choose_name(value, available_rankers(), what="ranker", param_hint="--model")
+
+
 _BIAS_HELP = ("Stopping rule: how many times as likely as an irrelevant record the ranking "
               "is assumed to put a relevant one next (1 = no better than random, the most "
               "cautious). Default: 3, see screening.rank.stopping.")
@@ -30,7 +44,8 @@ def simulate_command(
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="Directory for metrics.json and recall.png.")],
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Simulated screenings.")] = 1,
-    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help=_MODEL_HELP, callback=_model_option)] = None,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Records screened between retrains.")] = 1,
     bias: Annotated[float | None, typer.Option(
@@ -41,19 +56,18 @@ def simulate_command(
     Each seed starts from one random relevant and one random irrelevant record and screens
     until every relevant record is found. Writes metrics.json and a recall curve (PNG).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from screening.rank.simulate import simulate
     from screening.rank.stopping import RANKING_BIAS
 
     model = _resolve_model(model)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, disable=not err.is_terminal, transient=True) as bar:
+    with progress_bar() as bar:
         tasks: dict[int, int] = {}
-        embed_progress = _embedding_bar(bar)
+        step = bar.add_task(f"Simulating {model}: building features", total=None)
+        embed_progress = _embedding_bar(bar, step)
 
         def progress(index: int, found: int, total: int) -> None:
             if index not in tasks:
+                bar.update(step, visible=False)
                 tasks[index] = bar.add_task(f"seed {index + 1}/{seeds}: relevant found",
                                             total=total)
             bar.update(tasks[index], completed=found)
@@ -84,7 +98,8 @@ def rank_command(
     directory: Annotated[Path, typer.Argument(help="The review directory.")],
     status: Annotated[bool, typer.Option(
         "--status", help="Only the screening counts and the stopping estimate.")] = False,
-    model: Annotated[str | None, typer.Option("--model", help=_MODEL_HELP)] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help=_MODEL_HELP, callback=_model_option)] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Queue entries shown.")] = 10,
     target: Annotated[float, typer.Option(
         "--target", min=0.5, max=1.0, help="Recall target of the stopping rule.")] = 0.95,
@@ -98,7 +113,6 @@ def rank_command(
     estimated number of relevant records still unscreened.
     """
     import numpy as np
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from screening.rank.features import ranker_features
     from screening.rank.loop import UNLABELED, NotEnoughLabelsError, rank_unlabeled
@@ -138,15 +152,17 @@ def rank_command(
                     f"ranking needs at least one included and one excluded record at "
                     f"title_abstract; got {n_in} included and {n_out} excluded "
                     f"(import decisions with: litsieve decisions import {directory} FILE.csv)")
-            with Progress(TextColumn("{task.description}"), BarColumn(),
-                          MofNCompleteColumn(), console=err, disable=not err.is_terminal,
-                          transient=True) as bar:
+            with progress_bar() as bar:
+                step = bar.add_task(f"Ranking {len(records):,} records: building features",
+                                    total=None)
                 features = ranker_features(model, [r.title for r in records],
                                            [r.abstract for r in records],
-                                           progress=_embedding_bar(bar))
-            run_id = store.begin_run("rank", {"model": model})
-            ranking = rank_unlabeled(features.X, np.where(maybe, 0, labels), model=model,
-                                     feature_settings=features.settings)
+                                           progress=_embedding_bar(bar, step))
+                bar.update(step, description=f"Ranking: training {model}, scoring "
+                                             f"{n_left:,} records")
+                run_id = store.begin_run("rank", {"model": model})
+                ranking = rank_unlabeled(features.X, np.where(maybe, 0, labels), model=model,
+                                         feature_settings=features.settings)
             queue = [row for row in ranking.order if not maybe[row]]
             store.finish_run(run_id, "ok", {"actor": ranking.actor,
                                             "params_hash": ranking.params_hash,
@@ -159,7 +175,7 @@ def rank_command(
                 table.add_column(column, justify=justify, overflow="fold")
             for place, row in enumerate(queue[:top], 1):
                 table.add_row(str(place), records[row].record_id, f"{score[row]:.3f}",
-                              records[row].title or "")
+                              Text(records[row].title or ""))
             out.print(table)
         screened = [_LABELS[str(d.outcome)] for d in timed]
         bias = RANKING_BIAS if bias is None else bias
@@ -174,26 +190,34 @@ def rank_command(
 
 
 def _resolve_model(model: str | None) -> str:
-    """The ranker to use: ``model``, or the default, said aloud when it falls back to svm.
-    An unknown name fails here, before any work."""
-    from screening.rank.rankers import default_ranker, get_ranker
+    """The ranker to use: ``model`` (checked by :func:`_model_option` while the options were
+    parsed), or the default, said aloud when it falls back to svm."""
+    from screening.rank.rankers import default_ranker
 
-    if model is None:
-        model = default_ranker()
-        if model == "svm":
-            err.print("Ranking with svm (TF-IDF only): the sentence-embedding model is not "
-                      "installed (pip install 'litsieve[embeddings]' adds it).", markup=False)
-    get_ranker(model)
+    if model is not None:
+        return model
+    model = default_ranker()
+    if model == "svm":
+        err.print("Ranking with svm (TF-IDF only): the sentence-embedding model is not "
+                  "installed (pip install 'litsieve[embeddings]' adds it).", markup=False)
     return model
 
 
-def _embedding_bar(bar):
-    """progress(done, total) for the sentence embeddings, as a bar on ``bar``."""
+def _embedding_bar(bar: Progress, step: int | None = None):
+    """progress(done, total) for the sentence embeddings, as a bar on ``bar``; ``step``,
+    the spinner of the work around it, is hidden while the bar shows."""
     task: list[int] = []
 
     def progress(done: int, total: int) -> None:
         if not task:
-            task.append(bar.add_task("embedding records (once; cached)", total=total))
+            if step is not None:
+                bar.update(step, visible=False)
+            task.append(bar.add_task(f"Embedding {total:,} new records (once)",
+                                     total=total))
         bar.update(task[0], completed=done)
+        if done >= total:
+            bar.remove_task(task[0])
+            if step is not None:
+                bar.update(step, visible=True)
 
     return progress

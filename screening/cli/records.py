@@ -77,6 +77,10 @@ def import_command(
     like '219', a PMID without digits, an id twice in one file) is a warning: the record is
     imported and screened, the field stays empty and its raw value is kept.
     """
+    from screening.cli.app import reader_format, text_encoding
+
+    export_format = reader_format(export_format)  # any case; unknown: a usage error (exit 2)
+    encoding = text_encoding(encoding)
     review = open_review(directory)
     jobs = _import_jobs(review, files, database, export_format, encoding)
     quarantine = quarantine or review.config.import_.on_bad_record == "quarantine"
@@ -184,6 +188,7 @@ def status_command(
     review = open_review(directory)
     with review.open_store(database_url()) as store:
         sources = store.sources()
+        retracted = store.retractions()
         by_database = store.record_counts_by_database()
         decisions = store.decision_counts()
         warnings: dict[str, list] = {}
@@ -192,6 +197,7 @@ def status_command(
     out.print(f"Review: {review.config.review.name} ({directory})")
     if not sources:
         out.print("No records yet: `litsieve import DIR FILE...` adds an export.")
+        _print_retracted(retracted, directory)
         return
     table = Table(title="Sources", title_justify="left")
     for column in ("source", "file", "format", "database", "records", "quarantined",
@@ -219,6 +225,7 @@ def status_command(
         out.print(f"Problems: {quarantined} records quarantined (see {review.rejects_dir}/)")
     else:
         out.print("Problems: none")
+    _print_retracted(retracted, directory)
     for s in sources:
         if s.source_id in warnings:
             out.print(f"Warnings of {s.name} (source {s.source_id}):", highlight=False)
@@ -235,34 +242,80 @@ def status_command(
         out.print("Decisions: none yet")
 
 
+def _print_retracted(retracted, directory: Path) -> None:
+    for gone in retracted:
+        out.print(f"Retracted: source {gone.source_id} on {gone.retracted_at:%Y-%m-%d %H:%M} "
+                  f"by {gone.actor}: {gone.reason} (not counted; `litsieve source list "
+                  f"{directory}`)", highlight=False, markup=False)
+
+
 @app.command("export")
 def export_command(
     directory: Annotated[Path, typer.Argument(help="The review directory.")],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="FILE.csv or FILE.ris; one row per record.")
     ],
+    stage: Annotated[str | None, typer.Option(
+        "--stage", metavar="STAGE",
+        help="Only records with a decision at this stage: title_abstract or full_text.")
+    ] = None,
+    outcome: Annotated[str | None, typer.Option(
+        "--outcome", metavar="OUTCOME",
+        help="Only records whose latest decision at --stage (any reviewer) is this: include, "
+             "exclude, maybe; excluded_automation (title_abstract), not_retrieved "
+             "(full_text).")
+    ] = None,
+    no_duplicates: Annotated[bool, typer.Option(
+        "--no-duplicates", help="Leave out the records deduplication marked as duplicates.")
+    ] = False,
     warnings: Annotated[bool, typer.Option(
         "--warnings", help="Add a 'warnings' column: each record's field problems (CSV).")
     ] = False,
 ) -> None:
-    """Export every record with its source, place, ids and decisions (CSV or RIS)."""
+    """Export records with their source, ids, abstract, dedup links and decisions (CSV or RIS).
+
+    The decisions column (RIS: N1 notes) gives each stage's latest decision with its
+    reason and reviewer. `--stage full_text --outcome include`: the included studies;
+    `--stage full_text --outcome exclude`: the full-text exclusions with their reasons.
+    """
+    from screening.cli.app import choose_name
+    from screening.store.export import FILTER_OUTCOMES
+
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".ris"}:
         raise typer.BadParameter("the output must end in .csv or .ris", param_hint="--output")
     if warnings and suffix != ".csv":
         raise typer.BadParameter("warnings are exported to CSV only (FILE.csv)",
                                  param_hint="--warnings")
+    if outcome is not None and stage is None:
+        raise typer.BadParameter(
+            "an outcome is that of the latest decision at one stage: add --stage "
+            f"{' or --stage '.join(FILTER_OUTCOMES)}", param_hint="--outcome")
+    if stage is not None:
+        stage = choose_name(stage, FILTER_OUTCOMES, what="stage", param_hint="--stage")
+        if outcome is not None:
+            outcome = choose_name(outcome, FILTER_OUTCOMES[stage], what=f"{stage} outcome",
+                                  param_hint="--outcome")
     review = open_review(directory)
     with review.open_store(database_url()) as store:
-        rows = store.export_rows(warnings=warnings)
+        rows = store.export_rows(warnings=warnings, stage=stage, outcome=outcome,
+                                 no_duplicates=no_duplicates, notes=suffix == ".ris",
+                                 reason_labels=review.config.criteria.reasons)
         output.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
             n = _write_csv(rows, output, warnings=warnings)
         else:
             from screening.ris_export import write_ris
 
-            n = write_ris(store.iter_records(status="ok"), output)
-    out.print(f"Wrote {n:,} records to {output}")
+            notes = {row["record_id"]: row["notes"] for row in rows if row["status"] == "ok"}
+            chosen = (record for record in store.iter_records(status="ok", raw=False)
+                      if record.record_id in notes)
+            n = write_ris(chosen, output, notes=notes)
+    chosen_by = [f"--stage {stage}"] if stage else []
+    chosen_by += [f"--outcome {outcome}"] if outcome else []
+    chosen_by += ["--no-duplicates"] if no_duplicates else []
+    which = f" ({' '.join(chosen_by)})" if chosen_by else ""
+    out.print(f"Wrote {n:,} records{which} to {output}")
 
 
 def _write_csv(rows, output: Path, *, warnings: bool = False) -> int:
@@ -272,8 +325,6 @@ def _write_csv(rows, output: Path, *, warnings: bool = False) -> int:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            row = dict(row)
-            row.setdefault("cluster_id", "")
             writer.writerow(row)
             n += 1
     return n

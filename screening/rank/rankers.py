@@ -47,6 +47,7 @@ __all__ = [
     "default_ranker",
     "get_ranker",
     "params_hash",
+    "ranker_name",
     "ranker_version",
     "register",
     "relevance_scores",
@@ -81,12 +82,20 @@ def default_ranker() -> str:
     return "svm-emb" if embeddings_available() else "svm"
 
 
+def ranker_name(name: str) -> str:
+    """The registered name of the ranker ``name`` spells in any case ("SVM" -> "svm");
+    an unknown name raises RegistryError listing the available ones."""
+    wanted = name.strip().casefold()
+    for known in available_rankers():
+        if known.casefold() == wanted:
+            return known
+    raise RegistryError(f"Unknown ranker {name!r}. Available: {', '.join(available_rankers())}")
+
+
 def get_ranker(name: str, **params: Any) -> BaseEstimator:
-    """A new, unfitted ranker by name; an unknown name lists the available ones."""
-    if name not in _RANKERS:
-        raise RegistryError(
-            f"Unknown ranker {name!r}. Available: {', '.join(available_rankers())}")
-    return _RANKERS[name](**params)
+    """A new, unfitted ranker by name, in any case; an unknown name lists the available
+    ones."""
+    return _RANKERS[ranker_name(name)](**params)
 
 
 @functools.cache

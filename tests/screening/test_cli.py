@@ -102,7 +102,9 @@ def test_errors_name_what_is_wrong(tmp_path: Path, capsys) -> None:
     review = tmp_path / "r"
     run(capsys, "init", review)
     code, _, err = run(capsys, "import", review, PUBMED, "--format", "risx")
-    assert code == 1 and "Unknown format 'risx'. Available: " in err and "medline" in err
+    assert code == 2  # a usage error (tests/screening/test_cli_conventions.py)
+    assert "Invalid value for --format: unknown format 'risx'; one of: " in err
+    assert "medline" in err
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text('[review]\nname = "x"\nnmae = "y"\n', encoding="utf-8")
     code, _, err = run(capsys, "init", tmp_path / "r2", "--config", bad_config)

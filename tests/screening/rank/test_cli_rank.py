@@ -53,8 +53,9 @@ def test_simulate_ranks_with_embeddings_by_default(tmp_path: Path, capsys) -> No
 
 def test_simulate_unknown_model(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "simulate", FIXTURE, "-o", tmp_path / "x", "--model", "svn")
-    assert code == 1
-    assert "error: Unknown ranker 'svn'. Available: ensemble, logistic, nb, svm, svm-emb" in err
+    assert code == 2  # a usage error
+    assert ("Invalid value for --model: unknown ranker 'svn'; one of: ensemble, logistic, nb, "
+            "svm, svm-emb") in err
 
 
 def _review(tmp_path: Path, capsys, decisions: str) -> Path:
