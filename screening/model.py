@@ -36,6 +36,8 @@ class Outcome(StrEnum):
     EXCLUDED_AUTOMATION = "excluded_automation"
     NOT_RETRIEVED = "not_retrieved"
     UNPARSEABLE = "unparseable"
+    #: The record is no longer decided at the stage (its deciding vote was taken back).
+    WITHDRAWN = "withdrawn"
 
 
 class Flag(StrEnum):

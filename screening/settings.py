@@ -31,6 +31,7 @@ __all__ = [
     "PubmedSection",
     "ReviewConfig",
     "ReviewSection",
+    "ScreeningSection",
     "SourceKind",
     "SourceSection",
     "StoreSection",
@@ -78,9 +79,45 @@ class SourceSection(_Section):
 
 
 class CriteriaSection(_Section):
-    """``[criteria]``: exclusion reason codes and what they mean."""
+    """``[criteria]``: exclusion reason codes and what they mean; the terms the web app
+    highlights in titles and abstracts (case-insensitive; ``*`` at the end matches any
+    ending: ``random*``)."""
 
     reasons: dict[str, str] = Field(default_factory=dict)
+    include_terms: tuple[str, ...] = ()
+    exclude_terms: tuple[str, ...] = ()
+
+
+class StageScreeningSection(_Section):
+    """``[screening.title_abstract]`` / ``[screening.full_text]``: a stage's own rules."""
+
+    votes: Literal[1, 2] | None = None
+    blind: bool | None = None
+
+
+class ScreeningSection(_Section):
+    """``[screening]``: how many reviewers' votes decide a record, and whether reviewers
+    see each other's votes before it is decided (blind). Each stage may override both."""
+
+    votes: Literal[1, 2] = 1
+    blind: bool = True
+    #: The ranker the web app retrains in the background (svm: seconds even for 50,000
+    #: records; svm-emb needs every record's embedding first).
+    model: str = "svm"
+    #: Retrain after this many new title/abstract labels.
+    retrain_every: int = Field(default=10, ge=1)
+    title_abstract: StageScreeningSection = StageScreeningSection()
+    full_text: StageScreeningSection = StageScreeningSection()
+
+    def votes_for(self, stage: str) -> int:
+        """The votes that decide a record at ``stage``."""
+        own = getattr(self, str(stage)).votes
+        return self.votes if own is None else own
+
+    def blind_for(self, stage: str) -> bool:
+        """Whether votes at ``stage`` are hidden from other reviewers until decided."""
+        own = getattr(self, str(stage)).blind
+        return self.blind if own is None else own
 
 
 #: How deduplication treats two reports of one work: linked, or left for a person.
@@ -186,6 +223,7 @@ class ReviewConfig(_Section):
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     sources: dict[str, SourceSection] = Field(default_factory=dict)
     criteria: CriteriaSection = CriteriaSection()
+    screening: ScreeningSection = ScreeningSection()
     dedup: DedupSection = DedupSection()
     prisma: PrismaSection = PrismaSection()
     pubmed: PubmedSection | None = None

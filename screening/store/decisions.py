@@ -107,7 +107,8 @@ _FIELDS = (
 
 def latest_decisions_query(*, stage: str | None = None) -> sa.Select[Any]:
     """The latest decision per (record, cluster, stage, actor), ordered by decision_id
-    (decisions about records of a retracted source left out)."""
+    (decisions about records of a retracted source left out; a latest decision that is a
+    withdrawal means none)."""
     d = decisions.c
     rank = (
         sa.func.row_number()
@@ -122,13 +123,16 @@ def latest_decisions_query(*, stage: str | None = None) -> sa.Select[Any]:
         inner = inner.where(d.stage == _enum(Stage, stage, "stage").value)
     ranked = inner.subquery("ranked")
     columns = [ranked.c[name] for name in _FIELDS]
-    return sa.select(*columns).where(ranked.c.rank == 1).order_by(ranked.c.decision_id)
+    return (sa.select(*columns)
+            .where(ranked.c.rank == 1, ranked.c.outcome != Outcome.WITHDRAWN.value)
+            .order_by(ranked.c.decision_id))
 
 
 def latest_per_record_query(*, stage: str | None = None) -> sa.Select[Any]:
     """The latest decision about each record per stage, across actors (record-level rows only).
 
     Latest means the newest ``decided_at``, then the one added last; ordered by decision_id.
+    A latest decision that is a withdrawal (``Outcome.WITHDRAWN``) means none.
     """
     d = decisions.c
     rank = (
@@ -145,4 +149,6 @@ def latest_per_record_query(*, stage: str | None = None) -> sa.Select[Any]:
         inner = inner.where(d.stage == _enum(Stage, stage, "stage").value)
     ranked = inner.subquery("ranked")
     columns = [ranked.c[name] for name in _FIELDS]
-    return sa.select(*columns).where(ranked.c.rank == 1).order_by(ranked.c.decision_id)
+    return (sa.select(*columns)
+            .where(ranked.c.rank == 1, ranked.c.outcome != Outcome.WITHDRAWN.value)
+            .order_by(ranked.c.decision_id))

@@ -222,10 +222,39 @@ def _check_version(found: int, where: str) -> None:
         )
 
 
+#: The same for the votes table (reviewers' screening votes in the web app).
+VOTES_APPEND_ONLY_MESSAGE = "votes are append-only: vote again or withdraw instead"
+_SQLITE_VOTE_TRIGGERS = tuple(
+    f"""CREATE TRIGGER IF NOT EXISTS votes_no_{verb.lower()}
+BEFORE {verb} ON votes
+BEGIN
+    SELECT RAISE(ABORT, '{VOTES_APPEND_ONLY_MESSAGE}');
+END"""
+    for verb in ("UPDATE", "DELETE")
+)
+_PG_VOTE_TRIGGERS = (
+    f"""CREATE OR REPLACE FUNCTION litsieve_votes_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{VOTES_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
+END
+$$""",
+    """CREATE OR REPLACE TRIGGER votes_no_update_or_delete
+BEFORE UPDATE OR DELETE ON votes
+FOR EACH ROW EXECUTE FUNCTION litsieve_votes_append_only()""",
+    """CREATE OR REPLACE TRIGGER votes_no_truncate
+BEFORE TRUNCATE ON votes
+FOR EACH STATEMENT EXECUTE FUNCTION litsieve_votes_append_only()""",
+)
+_VERSION_5_TABLES = (schema.accounts, schema.api_tokens, schema.login_attempts, schema.votes,
+                     schema.claims, schema.rankings, schema.queue)
+
+
 def _triggers(sqlite: bool) -> tuple[str, ...]:
     if sqlite:
-        return _SQLITE_TRIGGERS + _SQLITE_LINK_TRIGGERS + _SQLITE_RETRACTION_TRIGGERS
-    return _PG_TRIGGERS + _PG_LINK_TRIGGERS + _PG_RETRACTION_TRIGGERS
+        return (_SQLITE_TRIGGERS + _SQLITE_LINK_TRIGGERS + _SQLITE_RETRACTION_TRIGGERS
+                + _SQLITE_VOTE_TRIGGERS)
+    return _PG_TRIGGERS + _PG_LINK_TRIGGERS + _PG_RETRACTION_TRIGGERS + _PG_VOTE_TRIGGERS
 
 
 def _sources_sha256_not_unique(conn: Connection, sqlite: bool) -> None:
@@ -287,6 +316,11 @@ def _migrate_in(conn: Connection, found: int, sqlite: bool) -> None:
                                        else _PG_RETRACTION_TRIGGERS)
                 for statement in retraction_triggers:
                     conn.exec_driver_sql(statement)
+        if found < 5:
+            for table in _VERSION_5_TABLES:
+                table.create(conn, checkfirst=True)
+            for statement in _SQLITE_VOTE_TRIGGERS if sqlite else _PG_VOTE_TRIGGERS:
+                conn.exec_driver_sql(statement)
         conn.execute(
             schema.meta.update()
             .where(schema.meta.c.key == "schema_version")

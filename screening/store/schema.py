@@ -23,22 +23,30 @@ __all__ = [
     "TEXT_COLUMNS",
     "TUPLE_COLUMNS",
     "UTCDateTime",
+    "accounts",
+    "api_tokens",
+    "claims",
     "decisions",
     "dedup_keys",
     "links",
+    "login_attempts",
     "meta",
     "metadata",
+    "queue",
+    "rankings",
     "records",
     "retractions",
     "reviewers",
     "runs",
     "sources",
+    "votes",
 ]
 
 #: Bumped whenever a table changes; a store with another version is refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # 2: the links table (deduplication); 3: the dedup_keys cache; 4: the retractions table, and
-# a file's sha256 no longer unique among sources (a retracted file may be imported again)
+# a file's sha256 no longer unique among sources (a retracted file may be imported again);
+# 5: the web app's accounts, api_tokens, login_attempts, votes, claims, rankings and queue
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -285,4 +293,121 @@ retractions = sa.Table(
     sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id")),
     sa.Column("retracted_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("actor LIKE 'human:_%'", name="actor"),
+)
+
+
+# -- the web app (version 5) ---------------------------------------------------------------
+
+#: A reviewer's sign-in: role and scrypt password hash (``reviewers`` keeps id and name).
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("reviewer_id", sa.Text, sa.ForeignKey("reviewers.reviewer_id"), primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("role IN ('lead', 'reviewer')", name="role"),
+)
+
+#: API tokens: only their SHA-256 is kept.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("reviewer_id", sa.Text, sa.ForeignKey("reviewers.reviewer_id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Every sign-in attempt, for rate limiting per account and per address.
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column(
+        "attempt_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("reviewer_id", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("attempted_at", UTCDateTime, nullable=False),
+    sa.Index(None, "reviewer_id", "attempted_at"),
+    sa.Index(None, "address", "attempted_at"),
+)
+
+#: Each reviewer's screening votes (append-only). A record is decided at a stage when the
+#: votes the review asks for agree (or the lead resolves their conflict): that writes the
+#: row of ``decisions`` that every count reads. ``kind`` is ``vote``, or ``withdraw`` (the
+#: reviewer took their vote back).
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column(
+        "vote_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id"), nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("reviewer_id", sa.Text, sa.ForeignKey("reviewers.reviewer_id"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("params_hash", sa.Text),
+    sa.Column("voted_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("kind IN ('vote', 'withdraw')", name="kind"),
+    sa.CheckConstraint("stage IN ('title_abstract', 'full_text')", name="stage"),
+    sa.Index(None, "record_id", "stage"),
+    sa.Index(None, "reviewer_id", "stage"),
+)
+
+#: Which record each reviewer is screening now (one per reviewer and stage; expires), so
+#: that workers and hosts sharing the store hand out each record to as many reviewers as
+#: it needs votes, and no more.
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("stage", sa.Text, primary_key=True),
+    sa.Column("reviewer_id", sa.Text, primary_key=True),
+    sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id"), nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+    sa.Index(None, "stage", "record_id"),
+)
+
+#: Each screening order computed for a stage (the ranker's, or import order before it can
+#: rank); the newest is the current one. ``queue`` holds its records in order.
+rankings = sa.Table(
+    "rankings",
+    metadata,
+    sa.Column(
+        "ranking_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("params_hash", sa.Text, nullable=False),
+    sa.Column("n_included", sa.Integer, nullable=False),
+    sa.Column("n_excluded", sa.Integer, nullable=False),
+    sa.Column("n_records", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: The records of a ranking in screening order; ``done`` once decided at its stage (a
+#: cache of the decisions, kept so that the next record is found without a scan).
+queue = sa.Table(
+    "queue",
+    metadata,
+    sa.Column("ranking_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+              sa.ForeignKey("rankings.ranking_id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id"), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("done", sa.Boolean, nullable=False),
+    sa.Index(None, "ranking_id", "done", "position"),
+    sa.Index(None, "ranking_id", "record_id"),
 )

@@ -13,8 +13,10 @@ from sqlalchemy.engine import Engine
 
 from screening.errors import Problem, StoreError
 from screening.model import Record
+from screening.store import accounts as _accounts
 from screening.store import runs as _runs
 from screening.store._common import loads, utcnow
+from screening.store.accounts import Account
 from screening.store.decisions import (
     DecisionRow,
     latest_decisions_query,
@@ -193,6 +195,72 @@ class ReviewStore:
         """Every reviewer, by id."""
         return _runs.list_reviewers(self._engine)
 
+    # -- accounts (the web app's sign-in) -------------------------------------------------
+
+    def add_account(self, reviewer_id: str, name: str, *, role: str, password: str) -> Account:
+        """A reviewer who can sign in (``role``: lead or reviewer); StoreError if the id has
+        an account already, or for a bad id, role or a password under 8 characters."""
+        with self._write() as conn, conn.begin():
+            return _accounts.add_account(conn, reviewer_id, name, role=role, password=password)
+
+    def set_password(self, reviewer_id: str, password: str) -> None:
+        """Replace an account's password."""
+        with self._write() as conn, conn.begin():
+            _accounts.set_password(conn, reviewer_id, password)
+
+    def account(self, reviewer_id: str) -> Account | None:
+        """The account of ``reviewer_id``, or None."""
+        with self._engine.connect() as conn:
+            found = _accounts.get_account(conn, reviewer_id)
+        return None if found is None else found[0]
+
+    def accounts(self) -> list[Account]:
+        """Every account, by id."""
+        with self._engine.connect() as conn:
+            return _accounts.list_accounts(conn)
+
+    def check_password(self, reviewer_id: str, password: str) -> Account | None:
+        """The account when ``password`` is right, else None (unknown ids too)."""
+        with self._engine.connect() as conn:
+            found = _accounts.get_account(conn, reviewer_id)
+        if found is None:
+            _accounts.check_password(password, _accounts.hash_password("x" * 8))  # same time
+            return None
+        account, stored = found
+        return account if _accounts.check_password(password, stored) else None
+
+    def new_token(self, reviewer_id: str) -> str:
+        """A new API token for ``reviewer_id`` (shown once; only its hash is stored)."""
+        with self._write() as conn, conn.begin():
+            return _accounts.new_token(conn, reviewer_id)
+
+    def account_by_token(self, token: str) -> Account | None:
+        """The account an API token belongs to, or None."""
+        with self._engine.connect() as conn:
+            return _accounts.account_by_token(conn, token)
+
+    def record_login(self, reviewer_id: str, address: str, ok: bool) -> None:
+        """Log a sign-in attempt (for rate limiting)."""
+        with self._write() as conn, conn.begin():
+            _accounts.record_login(conn, reviewer_id, address, ok)
+
+    def failed_logins(self, *, since: Any, reviewer_id: str | None = None,
+                      address: str | None = None) -> int:
+        """Failed sign-in attempts since ``since`` (of an account and/or an address)."""
+        with self._engine.connect() as conn:
+            return _accounts.failed_logins(conn, since=since, reviewer_id=reviewer_id,
+                                           address=address)
+
+    def web_secret(self) -> bytes:
+        """The secret that signs the web app's session cookies (shared by every worker)."""
+        for _ in range(3):
+            try:
+                with self._write() as conn, conn.begin():
+                    return _accounts.web_secret(conn)
+            except sa.exc.IntegrityError:  # another worker made it first: read theirs
+                continue
+        raise StoreError("cannot create the web secret")
+
     # -- sources and records ----------------------------------------------------------
 
     def source_by_sha256(self, sha256: str) -> SourceInfo | None:
@@ -283,6 +351,22 @@ class ReviewStore:
             result = conn.execution_options(yield_per=BATCH_SIZE).execute(query)
             for row in result.mappings():
                 yield record_from_row(row, row["path"])
+
+    def records_by_id(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The stored Records (status ok, not retracted) with these ids."""
+        wanted = list(dict.fromkeys(record_ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), 500):
+            query = self._record_filter(
+                sa.select(*(records.c[name] for name in RECORD_COLUMNS), sources.c.path)
+                .join_from(records, sources, records.c.source_id == sources.c.source_id)
+                .where(records.c.record_id.in_(wanted[start:start + 500])),
+                None, STATUS_OK)
+            with self._engine.connect() as conn:
+                for row in conn.execute(query).mappings():
+                    record = record_from_row(row, row["path"])
+                    found[str(record.record_id)] = record
+        return found
 
     def iter_rejects(self, *, source_id: str | None = None) -> Iterator[StoredReject]:
         """The quarantined rejects, in import order."""

@@ -213,7 +213,7 @@ def test_a_version_3_store_is_upgraded_and_keeps_its_records(review, capsys):
         with store.engine.connect() as conn:
             version = conn.exec_driver_sql(
                 "SELECT value FROM meta WHERE key = 'schema_version'").scalar_one()
-        assert version == "4"
+        assert version == "5"
         assert store.count_records() == 10
     source = only_source(review, "ketamine_pubmed.nbib")
     assert run(capsys, "source", "retract", review, source, "--reason", "redo")[0] == 0

@@ -83,16 +83,19 @@ def test_schema_creation_is_idempotent(store_target: StoreTarget) -> None:
 def test_store_with_another_schema_version_is_refused(store_target: StoreTarget) -> None:
     with store_target.connect() as store, store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"has schema version 99; this litsieve .* version 4"):
+    with pytest.raises(StoreError, match=r"has schema version 99; this litsieve .* version 5"):
         store_target.connect()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_older_store_is_migrated(store_target: StoreTarget, version: int) -> None:
-    """A store made before the links table (version 1), the dedup_keys cache (2) or the
-    retractions table (3) gets what it lacks on connect (version 3's unique sha256 of
-    sources: tests/screening/test_retract_source.py)."""
-    dropped = (["DROP TABLE retractions"] + (["DROP TABLE dedup_keys"] if version < 3 else [])
+    """A store made before the links table (version 1), the dedup_keys cache (2), the
+    retractions table (3) or the web app's tables (4) gets what it lacks on connect
+    (version 3's unique sha256 of sources: tests/screening/test_retract_source.py)."""
+    web = ["DROP TABLE queue", "DROP TABLE rankings", "DROP TABLE claims", "DROP TABLE votes",
+           "DROP TABLE login_attempts", "DROP TABLE api_tokens", "DROP TABLE accounts"]
+    dropped = (web + (["DROP TABLE retractions"] if version < 4 else [])
+               + (["DROP TABLE dedup_keys"] if version < 3 else [])
                + (["DROP TABLE links"] if version == 1 else []))
     with store_target.connect() as store, store.engine.begin() as conn:
         for statement in (*dropped,
@@ -102,10 +105,12 @@ def test_an_older_store_is_migrated(store_target: StoreTarget, version: int) -> 
         assert sa.inspect(store.engine).has_table("links")
         assert sa.inspect(store.engine).has_table("dedup_keys")
         assert sa.inspect(store.engine).has_table("retractions")
+        assert sa.inspect(store.engine).has_table("votes")
+        assert sa.inspect(store.engine).has_table("queue")
         with store.engine.connect() as conn:
             found = conn.exec_driver_sql(
                 "SELECT value FROM meta WHERE key = 'schema_version'").scalar_one()
-        assert found == "4"
+        assert found == "5"
 
 
 # -- importing ----------------------------------------------------------------------------
