@@ -43,8 +43,9 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from screening.errors import InputFormatError, Problem, StoreError
 from screening.model import Outcome, Stage
@@ -101,6 +102,9 @@ class DecisionsImport:
     ignored_columns: tuple[str, ...] = ()
     already_imported: bool = False
     run_id: str | None = None
+    #: Times without a zone, read in ``timezone``.
+    naive_times: int = 0
+    timezone: str = "UTC"
 
 
 def _decode(path: str, raw: bytes) -> str:
@@ -119,17 +123,20 @@ def _delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=header.count)
 
 
-def _time(value: str) -> datetime | str:
-    """A UTC datetime, or the message saying what is wrong."""
+def _time(value: str, zone: tzinfo, naive: list[int]) -> datetime | str:
+    """A UTC datetime, or the message saying what is wrong. A time without a zone (what
+    spreadsheets and other tools export) is read in ``zone``, and counted in ``naive``."""
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        when = datetime.fromisoformat(value)
+            when = datetime(day.year, day.month, day.day)
+        else:
+            when = datetime.fromisoformat(value)
     except ValueError:
         return "not an ISO 8601 date or time such as 2024-05-01T14:30:00Z"
     if when.tzinfo is None or when.utcoffset() is None:
-        return "no time zone; add Z (UTC) or an offset such as +02:00"
+        naive[0] += 1
+        when = when.replace(tzinfo=zone)
     return when.astimezone(UTC)
 
 
@@ -175,7 +182,8 @@ class _Resolver:
 
 
 def _row_decision(
-    values: Mapping[str, str], resolver: _Resolver, reasons: Mapping[str, str]
+    values: Mapping[str, str], resolver: _Resolver, reasons: Mapping[str, str],
+    zone: tzinfo = UTC, naive: list[int] | None = None,
 ) -> DecisionRow | list[tuple[str, str, str]]:
     """The decision of one row, or its problems as (column, message, value)."""
     problems: list[tuple[str, str, str]] = []
@@ -202,7 +210,8 @@ def _row_decision(
     actor = reviewer if reviewer.startswith(("human:", "model:")) else f"human:{reviewer}"
     if not reviewer:
         problems.append(("reviewer", "empty; give the reviewer's id", ""))
-    when = _time(values["time"]) if values.get("time") else None
+    when = _time(values["time"], zone, naive if naive is not None else [0]) \
+        if values.get("time") else None
     if isinstance(when, str):
         problems.append(("time", when, values["time"]))
     if problems or not isinstance(found, RecordKey) or isinstance(when, str) or stage is None:
@@ -295,8 +304,10 @@ def read_decisions(
     reasons: Mapping[str, str],
     latest: Sequence[DecisionRow] = (),
     source_kinds: Mapping[str, str] | None = None,
-) -> tuple[list[DecisionRow], tuple[str, ...]]:
-    """The decisions of a decisions file's ``text`` and the columns ignored.
+    zone: tzinfo = UTC,
+) -> tuple[list[DecisionRow], tuple[str, ...], int]:
+    """The decisions of a decisions file's ``text``, the columns ignored, and how many
+    times had no zone (read in ``zone``, the review's ``[review] timezone``).
 
     ``latest`` are the review's latest decisions per record and stage
     (:meth:`ReviewStore.latest_record_decisions`) and ``source_kinds`` its
@@ -322,6 +333,7 @@ def read_decisions(
     ignored = tuple(c for c in header if c not in COLUMNS)
     resolver = _Resolver(keys)
     rows: list[DecisionRow] = []
+    naive = [0]
     decided: list[tuple[int, DecisionRow]] = []  # the screening decisions and their lines
     unreadable: set[str] = set()  # records with a title/abstract row that has problems
     line = reader.line_num
@@ -334,7 +346,7 @@ def read_decisions(
                                     f"has {len(header)}", reader.dialect.delimiter.join(fields)))
             continue
         values = {c: v.strip() for c, v in zip(header, fields, strict=True) if c in COLUMNS}
-        made = _row_decision(values, resolver, reasons)
+        made = _row_decision(values, resolver, reasons, zone, naive)
         study = values.get("study", "")
         if study and not (values.get("stage") == Stage.FULL_TEXT
                           and values.get("decision", "").lower() == Outcome.INCLUDE):
@@ -358,7 +370,7 @@ def read_decisions(
     if problems:
         problems.sort(key=lambda problem: problem.line)
         raise DecisionsFileError(problems, path=name)
-    return rows, ignored
+    return rows, ignored, naive[0]
 
 
 def import_decisions(
@@ -367,8 +379,12 @@ def import_decisions(
     *,
     reasons: Mapping[str, str],
     source_kinds: Mapping[str, str] | None = None,
+    timezone: str = "UTC",
 ) -> DecisionsImport:
     """Import the decisions file at ``path`` into ``store`` (one transaction, one run).
+
+    Times without a zone are read in ``timezone`` (an IANA name, the review's ``[review]
+    timezone``); ``naive_times`` says how many.
 
     ``reasons`` are the review's ``[criteria.reasons]``, ``source_kinds`` its
     ``[prisma.source_kinds]`` (records identified by other methods skip title/abstract
@@ -388,9 +404,10 @@ def import_decisions(
             summary = run.summary or {}
             return DecisionsImport(name, digest, int(summary.get("decisions", 0)), {},
                                    already_imported=True, run_id=run.run_id)
-    rows, ignored = read_decisions(name, _decode(name, raw), keys=store.record_keys(),
-                                   reasons=reasons, latest=store.latest_record_decisions(),
-                                   source_kinds=source_kinds)
+    rows, ignored, naive = read_decisions(
+        name, _decode(name, raw), keys=store.record_keys(), reasons=reasons,
+        latest=store.latest_record_decisions(), source_kinds=source_kinds,
+        zone=ZoneInfo(timezone))
     run_id = store.begin_run(RUN_KIND, {"file": name, "sha256": digest, "rows": len(rows)})
     try:
         added = store.add_decisions(replace(row, run_id=run_id) for row in rows)
@@ -400,4 +417,4 @@ def import_decisions(
     counts = Counter((str(row.stage), str(row.outcome)) for row in rows)
     store.finish_run(run_id, "ok", {"decisions": added})
     return DecisionsImport(name, digest, added, dict(sorted(counts.items())), ignored,
-                           run_id=run_id)
+                           run_id=run_id, naive_times=naive, timezone=timezone)

@@ -53,6 +53,21 @@ class ReviewSection(_Section):
     id: str | None = Field(default=None, pattern=r"^[a-z0-9]{4,32}$")
     question: str = ""
     authors: tuple[str, ...] = ()
+    #: The zone of times that come without one (decisions from spreadsheets, Rayyan,
+    #: Covidence): an IANA name such as "Europe/Berlin".
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "'UTC' or 'Europe/Berlin'") from None
+        return value
 
 
 class StoreSection(_Section):
@@ -106,6 +121,8 @@ class ScreeningSection(_Section):
     model: str = "svm"
     #: Retrain after this many new title/abstract labels.
     retrain_every: int = Field(default=10, ge=1)
+    #: The largest full-text PDF the web app accepts.
+    max_upload_mb: float = Field(default=50.0, gt=0)
     title_abstract: StageScreeningSection = StageScreeningSection()
     full_text: StageScreeningSection = StageScreeningSection()
 

@@ -60,7 +60,8 @@ def decisions_import_command(
     review = open_review(directory)
     with review.open_store(database_url()) as store:
         report = import_decisions(store, file, reasons=review.config.criteria.reasons,
-                                  source_kinds=review.config.prisma.source_kinds)
+                                  source_kinds=review.config.prisma.source_kinds,
+                                  timezone=review.config.review.timezone)
     if report.already_imported:
         out.print(f"{file}: already imported (run {report.run_id}, {report.n_added} decisions); "
                   "nothing added")
@@ -70,6 +71,10 @@ def decisions_import_command(
     out.print(f"{file}: {report.n_added} decisions imported ({by_outcome or 'none'})")
     if report.ignored_columns:
         out.print(f"{file}: ignored columns: {', '.join(report.ignored_columns)}")
+    if report.naive_times:
+        out.print(f"{file}: {report.naive_times} times had no time zone and were read as "
+                  f"{report.timezone} (the review's [review] timezone)", highlight=False,
+                  markup=False)
 
 
 def _format(fmt: PrismaFormat | None, output: Path | None) -> PrismaFormat:

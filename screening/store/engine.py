@@ -247,7 +247,7 @@ BEFORE TRUNCATE ON votes
 FOR EACH STATEMENT EXECUTE FUNCTION litsieve_votes_append_only()""",
 )
 _VERSION_5_TABLES = (schema.accounts, schema.api_tokens, schema.login_attempts, schema.votes,
-                     schema.claims, schema.rankings, schema.queue)
+                     schema.claims, schema.rankings, schema.queue, schema.documents)
 
 
 def _triggers(sqlite: bool) -> tuple[str, ...]:

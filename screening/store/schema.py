@@ -28,6 +28,7 @@ __all__ = [
     "claims",
     "decisions",
     "dedup_keys",
+    "documents",
     "links",
     "login_attempts",
     "meta",
@@ -46,7 +47,8 @@ __all__ = [
 SCHEMA_VERSION = 5
 # 2: the links table (deduplication); 3: the dedup_keys cache; 4: the retractions table, and
 # a file's sha256 no longer unique among sources (a retracted file may be imported again);
-# 5: the web app's accounts, api_tokens, login_attempts, votes, claims, rankings and queue
+# 5: the web app's accounts, api_tokens, login_attempts, votes, claims, rankings, queue and
+# documents
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -410,4 +412,28 @@ queue = sa.Table(
     sa.Column("done", sa.Boolean, nullable=False),
     sa.Index(None, "ranking_id", "done", "position"),
     sa.Index(None, "ranking_id", "record_id"),
+)
+
+
+#: Full texts found for records at the full-text stage: an uploaded PDF (kept under the
+#: review directory, ``path`` relative to it) or a link. Append-only like votes.
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column(
+        "document_id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("record_id", sa.Text, sa.ForeignKey("records.record_id"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("path", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("sha256", sa.Text),
+    sa.Column("size_bytes", sa.BigInteger),
+    sa.Column("reviewer_id", sa.Text, sa.ForeignKey("reviewers.reviewer_id"), nullable=False),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("kind IN ('pdf', 'link')", name="kind"),
+    sa.Index(None, "record_id"),
 )

@@ -131,8 +131,6 @@ def test_every_bad_row_is_reported_with_file_line_and_column(
         "wrong_design, wrong_outcome",
         f"{name}:11: reason: only exclude decisions take a reason (got 'wrong_design')",
         f"{name}:12: reviewer: empty; give the reviewer's id",
-        f"{name}:12: time: no time zone; add Z (UTC) or an offset such as +02:00 "
-        "(got '2024-05-01T10:00:00')",
         f"{name}:13: time: not an ISO 8601 date or time such as 2024-05-01T14:30:00Z "
         "(got 'yesterday')",
         f"{name}:14: study: only full-text inclusions name a study (got 'S1')",
@@ -187,3 +185,24 @@ def test_bytes_that_are_not_utf8(store: ReviewStore, review, tmp_path: Path) -> 
 def test_a_missing_file(store: ReviewStore, review, tmp_path: Path) -> None:
     path = tmp_path / "nope.csv"
     assert _problems(store, path) == [f"{path}:0: file: cannot be read: No such file or directory"]
+
+
+def test_times_without_a_zone_are_read_in_the_reviews_timezone(review, store,
+                                                               tmp_path) -> None:
+    """Spreadsheets and other tools export times without a zone: they are read in the
+    review's [review] timezone, and the import says so once."""
+    from datetime import UTC, datetime
+
+    pm = review["pubmed"]
+    path = write(tmp_path, (
+        "record_id,stage,decision,reviewer,time\n"
+        f"{pm[0]},title_abstract,include,alice,2024-05-01T10:00:00\n"
+        f"{pm[1]},title_abstract,exclude,alice,2024-05-01\n"
+        f"{pm[2]},title_abstract,include,alice,2024-05-01T10:00:00Z\n"
+    ))
+    report = import_decisions(store, path, reasons=REASONS, timezone="Europe/Berlin")
+    assert (report.n_added, report.naive_times, report.timezone) == (3, 2, "Europe/Berlin")
+    times = {d.record_id: d.decided_at for d in store.latest_record_decisions()}
+    assert times[pm[0]] == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)  # CEST is UTC+2
+    assert times[pm[1]] == datetime(2024, 4, 30, 22, 0, tzinfo=UTC)
+    assert times[pm[2]] == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)

@@ -130,3 +130,25 @@ def test_a_bad_decisions_file_exits_1_naming_file_line_and_known_reasons(
         "nothing was imported; fix the file and import it again\n"
     )
     assert "Traceback" not in err
+
+
+def test_times_without_a_zone_are_read_in_the_review_timezone_and_said_once(
+    review: Path, tmp_path: Path, capsys
+) -> None:
+    config = review / "litsieve.toml"
+    text = config.read_text(encoding="utf-8")
+    name = 'name = "IV ketamine for chronic pain"'
+    config.write_text(text.replace(name, f'{name}\ntimezone = "Asia/Tokyo"'), encoding="utf-8")
+    path = tmp_path / "rayyan.csv"
+    path.write_text("native_id,database,stage,decision,reviewer,time\n"
+                    "31002418,PubMed,title_abstract,include,ar,2024-05-02 09:00\n"
+                    "29877102,PubMed,title_abstract,include,ar,2024-05-02 09:05\n",
+                    encoding="utf-8")
+    code, out, err = run(capsys, "decisions", "import", review, path)
+    assert code == 0, err
+    assert out.count("no time zone") == 1
+    assert (f"{path}: 2 times had no time zone and were read as Asia/Tokyo (the review's "
+            "[review] timezone)") in out
+    config.write_text(text.replace(name, f'{name}\ntimezone = "Mars/Base"'), encoding="utf-8")
+    code, _, err = run(capsys, "status", review)
+    assert code == 1 and "review.timezone: Value error, unknown time zone 'Mars/Base'" in err

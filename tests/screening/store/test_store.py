@@ -92,8 +92,9 @@ def test_an_older_store_is_migrated(store_target: StoreTarget, version: int) -> 
     """A store made before the links table (version 1), the dedup_keys cache (2), the
     retractions table (3) or the web app's tables (4) gets what it lacks on connect
     (version 3's unique sha256 of sources: tests/screening/test_retract_source.py)."""
-    web = ["DROP TABLE queue", "DROP TABLE rankings", "DROP TABLE claims", "DROP TABLE votes",
-           "DROP TABLE login_attempts", "DROP TABLE api_tokens", "DROP TABLE accounts"]
+    web = [f"DROP TABLE {table}" for table in (
+        "documents", "queue", "rankings", "claims", "votes", "login_attempts", "api_tokens",
+        "accounts")]
     dropped = (web + (["DROP TABLE retractions"] if version < 4 else [])
                + (["DROP TABLE dedup_keys"] if version < 3 else [])
                + (["DROP TABLE links"] if version == 1 else []))
