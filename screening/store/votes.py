@@ -20,6 +20,7 @@ from screening.store.schema import claims, decisions, queue, rankings, votes
 __all__ = [
     "VOTE_COLUMNS",
     "add_decision",
+    "add_decisions",
     "claim",
     "claims_of",
     "create_ranking",
@@ -28,6 +29,7 @@ __all__ = [
     "insert_vote",
     "locked",
     "mark_done",
+    "mark_many_done",
     "queue_candidates",
     "vote_rows",
 ]
@@ -85,6 +87,13 @@ def effective_decisions(conn: Connection, stage: str,
     if record_ids is not None:
         query = query.where(latest.c.record_id.in_(list(record_ids)))
     return {row.record_id: DecisionRow.from_row(row._mapping) for row in conn.execute(query)}
+
+
+def add_decisions(conn: Connection, rows: Sequence[DecisionRow]) -> None:
+    now = utcnow()
+    batch = [row.to_row(now) for row in rows]
+    for start in range(0, len(batch), 2000):
+        conn.execute(decisions.insert(), batch[start:start + 2000])
 
 
 def add_decision(conn: Connection, row: DecisionRow) -> int:
@@ -168,3 +177,13 @@ def mark_done(conn: Connection, stage: str, record_id: str, done: bool) -> None:
                      .where(queue.c.ranking_id == current["ranking_id"],
                             queue.c.record_id == record_id)
                      .values(done=done))
+
+
+def mark_many_done(conn: Connection, ranking_id: int, record_ids: Sequence[str]) -> None:
+    """Mark records decided in one ranking (in batches)."""
+    ids = list(record_ids)
+    for start in range(0, len(ids), 500):
+        conn.execute(queue.update()
+                     .where(queue.c.ranking_id == ranking_id,
+                            queue.c.record_id.in_(ids[start:start + 500]))
+                     .values(done=True))

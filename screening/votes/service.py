@@ -541,6 +541,22 @@ class ScreeningService:
                                      d.decided_at or utcnow()))
         return sorted(rows, key=lambda r: (r.at, r.kind != "vote", r.id))
 
+    # -- stopping and automation -----------------------------------------------------------
+
+    def stopping(self):
+        """What the stopping rule says now (:class:`screening.votes.automation.StoppingVerdict`)."""
+        from screening.votes.automation import stopping_verdict
+
+        return stopping_verdict(self.store)
+
+    def approve_automation(self, lead_id: str) -> int:
+        """The lead's approval: exclude the rest of the title/abstract queue by automation
+        when the stopping rule allows it; returns how many records. VoteError (409) when
+        it does not."""
+        from screening.votes.automation import approve_automation
+
+        return approve_automation(self.store, lead_id)
+
     # -- PRISMA ---------------------------------------------------------------------------
 
     def _counts(self):
