@@ -23,6 +23,7 @@ from screening.cli import (  # noqa: F401  (register their commands)
     records,
     sources,
     update,
+    votes,
 )
 from screening.cli.app import app, err
 from screening.errors import ReviewError

@@ -338,6 +338,18 @@ class ScreeningService:
             sql.claim(conn, stage, reviewer_id, None)
         return VoteResult(vote_id, record_id, stage, state, decision_id)
 
+    def live_vote(self, reviewer_id: str, record_id: str, stage: str):
+        """``reviewer_id``'s current vote on a record at ``stage`` (a LiveVote), or None."""
+        stage = _check_stage(stage)
+        with self.store.engine.connect() as conn:
+            rows = sql.vote_rows(conn, stage, [record_id]).get((record_id, stage), [])
+        return next((v for v in live_votes(rows) if v.reviewer_id == reviewer_id), None)
+
+    def decision(self, record_id: str, stage: str) -> DecisionRow | None:
+        """The record's decision at ``stage`` (what every count reads), or None."""
+        with self.store.engine.connect() as conn:
+            return sql.effective_decisions(conn, _check_stage(stage), [record_id]).get(record_id)
+
     def withdraw_last(self, reviewer_id: str, stage: str) -> VoteResult | None:
         """Take back ``reviewer_id``'s latest live vote at ``stage`` (undo); the record is
         theirs to screen again. None when they have no vote to take back."""
