@@ -12,9 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from screening.model import Outcome
 from screening.store._common import utcnow
 from screening.store.decisions import DecisionRow, latest_per_record_query
 from screening.store.engine import SQLITE_BEGIN
+from screening.store.retractions import active_record
 from screening.store.schema import claims, decisions, queue, rankings, votes
 
 __all__ = [
@@ -81,12 +83,30 @@ def vote_rows(conn: Connection, stage: str | None, record_ids: Iterable[str] | N
 
 def effective_decisions(conn: Connection, stage: str,
                         record_ids: Sequence[str] | None = None) -> dict[str, DecisionRow]:
-    """The latest decision per record at ``stage`` (withdrawn ones mean none)."""
-    latest = latest_per_record_query(stage=stage).order_by(None).subquery("latest")
-    query = sa.select(latest)
-    if record_ids is not None:
-        query = query.where(latest.c.record_id.in_(list(record_ids)))
-    return {row.record_id: DecisionRow.from_row(row._mapping) for row in conn.execute(query)}
+    """The latest decision per record at ``stage`` (withdrawn ones mean none).
+
+    For a few records (``record_ids``) the rows are read through the (record_id, stage)
+    index and the latest picked here: the window query over the whole table would be read
+    in full on SQLite, which does not push the filter into it.
+    """
+    if record_ids is None:
+        latest = latest_per_record_query(stage=stage).order_by(None).subquery("latest")
+        return {row.record_id: DecisionRow.from_row(row._mapping)
+                for row in conn.execute(sa.select(latest))}
+    d = decisions.c
+    found: dict[str, Any] = {}
+    ids = list(record_ids)
+    for start in range(0, len(ids), 500):
+        query = (sa.select(decisions)
+                 .where(d.stage == str(stage), d.record_id.in_(ids[start:start + 500]),
+                        active_record(d.record_id)))
+        for row in conn.execute(query).mappings():
+            key = (row["decided_at"], row["decision_id"])
+            seen = found.get(row["record_id"])
+            if seen is None or key > (seen["decided_at"], seen["decision_id"]):
+                found[row["record_id"]] = row
+    return {record_id: DecisionRow.from_row(row) for record_id, row in found.items()
+            if row["outcome"] != Outcome.WITHDRAWN.value}
 
 
 def add_decisions(conn: Connection, rows: Sequence[DecisionRow]) -> None:
@@ -162,6 +182,13 @@ def queue_counts(conn: Connection, ranking_id: int) -> tuple[int, int]:
     query = sa.select(q.done, sa.func.count()).where(q.ranking_id == ranking_id).group_by(q.done)
     counts = {bool(done): int(n) for done, n in conn.execute(query)}
     return counts.get(True, 0), counts.get(False, 0)
+
+
+def queue_remaining(conn: Connection, ranking_id: int) -> int:
+    """Records not done in a ranking (read from the (ranking_id, done, position) index)."""
+    q = queue.c
+    return int(conn.execute(sa.select(sa.func.count()).select_from(queue).where(
+        q.ranking_id == ranking_id, q.done.is_(False))).scalar_one())
 
 
 def queued_records(conn: Connection, ranking_id: int) -> set[str]:

@@ -275,8 +275,7 @@ class ScreeningService:
         q = queue.c
         position = conn.execute(sa.select(q.position).where(
             q.ranking_id == ranking["ranking_id"], q.record_id == record_id)).scalar() or 0
-        _, remaining = sql.queue_counts(conn, ranking["ranking_id"])
-        return int(position), remaining
+        return int(position), sql.queue_remaining(conn, ranking["ranking_id"])
 
     def _import_order(self, conn) -> dict[str, Any]:
         """The first queue, in import order, made inside the caller's transaction."""
