@@ -6,10 +6,12 @@ the ranker gives, with the dataset's labels as the oracle, until every relevant 
 found. The ``svm`` and ``svm-emb`` rankers' solvers are kept from one step to the next and
 continue from the last solution (:mod:`screening.rank.linsvm`) instead of fitting from
 scratch. The
-statistical stopping rule (:func:`screening.rank.stopping.ranked_stop_test`, 95 % recall
-target, ranking bias ``stop_bias``) is evaluated after every record; once
-every relevant record is found the rest are all irrelevant, so the order no longer
-matters and the rule is run on to its stop without more training.
+statistical stopping rule (:func:`screening.rank.stopping.first_stop`, 95 % recall target;
+by default the ranking's bias estimated from the screening so far, or a fixed
+``stop_bias``) is evaluated after every record; once every relevant record is found the
+rest are all irrelevant, so the order no longer matters and the rule is run on to its stop
+without more training. At the stop, the rule's estimate of the relevant records still
+unscreened (and its interval) is kept beside the true number.
 
 :func:`simulate` writes ``metrics.json`` (averages over seeds at the top level, each seed
 under ``seeds``) and ``recall.png`` to the output directory.
@@ -34,7 +36,7 @@ from screening.rank.linsvm import ACCELERATED, WarmLinearSVM
 from screening.rank.loop import UNLABELED, rank_unlabeled
 from screening.rank.metrics import METRIC_KEYS, screening_metrics
 from screening.rank.rankers import get_ranker, params_hash, ranker_version
-from screening.rank.stopping import RANKING_BIAS, ranked_stop_test
+from screening.rank.stopping import StopRule, first_stop, stop_test
 from screening.rank.warm_fusion import WarmFusedSVM
 
 __all__ = ["LABEL_COLUMNS", "SeedResult", "load_labeled", "load_labeled_fields",
@@ -95,10 +97,12 @@ def prior_records(y: np.ndarray, seed: int) -> tuple[int, int]:
 
 def simulate_seed(features: FeatureMatrix, y: np.ndarray, *, seed: int,
                   model: str = "svm", params: dict[str, Any] | None = None,
-                  batch_size: int = 1, stop_bias: float = RANKING_BIAS,
+                  batch_size: int = 1, stop_bias: float | None = None,
                   progress: Callable[[int, int], None] | None = None) -> SeedResult:
     """One simulated screening from one random relevant and one random irrelevant prior.
 
+    ``stop_bias``: None for the default stopping rule (the ranking's bias estimated), a
+    number for the test with that fixed bias (1: the plain hypergeometric test).
     ``step_seconds`` times each retrain-and-rank step: from the labels so far to the rows
     of the next batch."""
     if batch_size < 1:
@@ -171,19 +175,34 @@ def _stepper(X: Any, model: str, params: dict[str, Any] | None, seed: int) -> Ne
     return cold
 
 
-def _stop_point(screened: np.ndarray, n_total: int, total: int, bias: float
-                ) -> dict[str, float]:
-    """Records screened when the statistical rule first says stop, and the recall then."""
+def _stop_point(screened: np.ndarray, n_total: int, total: int, bias: float | None
+                ) -> dict[str, float | int | None]:
+    """Records screened when the statistical rule first says stop, the recall then, and
+    the rule's estimate (with its interval) of the relevant records left beside the true
+    number; a rule that never stops stops with the last record (no estimate)."""
     full = np.concatenate([screened, np.zeros(n_total - screened.size, dtype=np.int64)])
-    for t in range(1, n_total + 1):
-        if ranked_stop_test(full[:t], n_total, bias=bias, estimate=False).stop:
-            return {"stop_at": t, "recall_at_stop": float(full[:t].sum() / total)}
-    return {"stop_at": n_total, "recall_at_stop": 1.0}
+    rule = StopRule(bias=bias)
+    at = first_stop(full, n_total, rule)
+    if at is None:
+        return {"stop_at": n_total, "recall_at_stop": 1.0, "left_at_stop": 0,
+                "left_estimate": None, "left_low": None, "left_high": None}
+    test = stop_test(full[:at], n_total, rule)
+    found = int(full[:at].sum())
+    return {"stop_at": at, "recall_at_stop": float(found / total),
+            "left_at_stop": total - found, "left_estimate": test.remaining,
+            "left_low": test.remaining_low, "left_high": test.remaining_high}
+
+
+def _rule_info(rule: StopRule) -> dict[str, Any]:
+    from screening.rank.status import assumption_text
+
+    return {"method": rule.name, "parameters": rule.parameters(),
+            "assumption": assumption_text(rule)}
 
 
 def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "svm",
              params: dict[str, Any] | None = None, batch_size: int = 1,
-             first_seed: int = 0, stop_bias: float = RANKING_BIAS,
+             first_seed: int = 0, stop_bias: float | None = None,
              progress: Progress | None = None, cache_dir: Path | None = None,
              embed_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Simulate ``seeds`` screenings of ``dataset``; write metrics.json and recall.png.
@@ -228,6 +247,7 @@ def simulate(dataset: Path, output: Path, *, seeds: int = 1, model: str = "svm",
         "params_hash": params_hash(estimator, features.settings),
         "actor": f"model:{model}@{ranker_version()}", "batch_size": batch_size,
         "stop_bias": stop_bias,
+        "stop_rule": _rule_info(StopRule(bias=stop_bias)),
         "features": features.settings, "n_features": features.n_features,
         "vectorize_seconds": vectorize_seconds,
         "ms_per_step": float(steps.mean() * 1000) if steps.size else 0.0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from screening.cli import main
@@ -82,9 +83,12 @@ def test_rank_command(tmp_path: Path, capsys) -> None:
     assert "10 records to screen (0 duplicates left out): 2 included, 1 excluded, 1 maybe, " \
            "6 not screened" in out
     assert "Screening queue: model:svm-emb@" in out  # the default, the model installed
-    assert ("Stopping rule (hypergeometric, ranking bias 3, recall target 95%, 95% "
-            "confidence)") in out
-    assert "continue screening" in out
+    # The decisions were imported, not taken from a ranking: no stopping claim, and why.
+    assert ("Stopping rule (hypergeometric, ranking bias estimated from the screening "
+            "history, recall target 95%, 95% confidence): no claim: the 3 title/abstract "
+            "decisions were imported, not taken from a litsieve ranking; the stopping rule "
+            "needs at least 10 records screened in ranked order") in " ".join(out.split())
+    assert "nan" not in out and "p = " not in out
     code, out, err = run(capsys, "rank", review, "--status", "--bias", "1")
     assert code == 0, err
     assert "Stopping rule (hypergeometric, ranking bias 1, recall target 95%" in out
@@ -92,6 +96,53 @@ def test_rank_command(tmp_path: Path, capsys) -> None:
     code, out, err = run(capsys, "rank", review, "--status")
     assert code == 0, err
     assert "Screening queue" not in out and "Stopping rule" in out
+
+
+def test_rank_status_uses_the_decisions_taken_in_ranked_order(tmp_path: Path, capsys
+                                                              ) -> None:
+    """Decisions that carry a ranking's params hash are the sample, in the order decided;
+    imported ones only count as screened."""
+    from datetime import UTC, datetime, timedelta
+
+    import pandas as pd
+
+    from screening.review_dir import open_review
+    from screening.store.decisions import DecisionRow
+
+    frame = pd.read_csv(FIXTURE).head(150)
+    export = tmp_path / "records.csv"
+    pd.DataFrame({"record_id": [f"r{i}" for i in range(len(frame))],
+                  "Title": frame["title"], "Abstract": frame["abstract"]}).to_csv(
+        export, index=False)
+    review = tmp_path / "review"
+    assert run(capsys, "init", review, "--config", EXAMPLE)[0] == 0
+    code, _, err = run(capsys, "import", review, export)
+    assert code == 0, err
+    labels = frame["label_included"].to_numpy()
+    relevant_first = np.argsort(-labels, kind="stable")  # a perfect ranking
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    with open_review(review).open_store() as store:
+        ids = [r.record_id for r in store.iter_records(raw=False)]  # in import order
+        rows = []
+        for i, row in enumerate(relevant_first[:120]):
+            ranked = i >= 8  # the first 8 were imported from a spreadsheet
+            rows.append(DecisionRow(
+                record_id=ids[row], stage="title_abstract",
+                outcome="include" if labels[row] else "exclude", actor="human:ar",
+                params_hash="0123abcd" if ranked else None,
+                decided_at=start + timedelta(minutes=i)))
+        store.add_decisions(rows)
+    code, out, err = run(capsys, "rank", review, "--status")
+    assert code == 0, err
+    text = " ".join(out.split())
+    n_relevant = int(labels.sum())
+    assert (f"Based on 112 decisions taken in ranked order ({n_relevant - 8} relevant). "
+            f"8 other title/abstract decisions (8 relevant) were not taken from a ranking"
+            ) in text
+    assert "Relevant records still unscreened: about" in text
+    assert ": stop." in text or ": continue screening." in text
+    assert "Assumes the records were screened in the order a litsieve ranking gave" in text
+    assert "nan" not in out
 
 
 def test_rank_needs_an_include_and_an_exclude(tmp_path: Path, capsys) -> None:
