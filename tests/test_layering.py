@@ -42,3 +42,72 @@ def test_the_checker_sees_imports() -> None:
     # Guards against a scan that finds nothing (which would make the tests above vacuous).
     modules = {m for _, m in _imports("screening")}
     assert "screening.readers.base" in modules
+
+
+def _web_imports() -> list[tuple[str, str | None, str]]:
+    """(file, enclosing function, what) for every import of ``screening.web`` (and every
+    import string naming it, as uvicorn takes) in screening outside screening/web."""
+    found = []
+
+    class Visitor(ast.NodeVisitor):
+        def __init__(self, path: str) -> None:
+            self.path = path
+            self.function: list[str] = []
+
+        def _in(self, node: ast.AST) -> None:
+            self.function.append(node.name)  # type: ignore[attr-defined]
+            self.generic_visit(node)
+            self.function.pop()
+
+        visit_FunctionDef = visit_AsyncFunctionDef = _in
+
+        def _note(self, name: str) -> None:
+            if name == "screening.web" or name.startswith("screening.web."):
+                found.append((self.path, self.function[-1] if self.function else None, name))
+
+        def visit_Import(self, node: ast.Import) -> None:
+            for alias in node.names:
+                self._note(alias.name)
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            if node.module and node.level == 0:
+                self._note(node.module)
+                if node.module == "screening":
+                    for alias in node.names:
+                        self._note(f"screening.{alias.name}")
+
+        def visit_Constant(self, node: ast.Constant) -> None:
+            if isinstance(node.value, str):
+                self._note(node.value.split(":")[0])
+
+    for path in sorted((ROOT / "screening").rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[:2] == ("screening", "web"):
+            continue
+        Visitor(str(relative)).visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_only_the_web_command_imports_the_web_app() -> None:
+    found = _web_imports()
+    assert found, "the web command imports the web app"  # the scan sees it
+    assert {(f, function) for f, function, _ in found} == {("screening/cli/web.py",
+                                                           "web_command")}
+
+
+def test_the_cli_starts_without_the_web_app() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from screening.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--help']) == 0\n"
+        "loaded = [m for m in ('fastapi', 'starlette', 'uvicorn', 'jinja2', 'screening.web')\n"
+        "          if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -21,9 +21,11 @@ from screening.cli import (  # noqa: F401  (register their commands)
     prisma,
     rank,
     records,
+    reviewers,
     sources,
     update,
     votes,
+    web,
 )
 from screening.cli.app import app, err
 from screening.errors import ReviewError
