@@ -65,7 +65,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check screening extraction flows tests benchmarks
 	$(MAKE) --no-print-directory test-lxml-oldest
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 $(LXML_DIR): | $(STAMP)
 	rm -rf $(LXML_DIR).tmp

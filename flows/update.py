@@ -12,8 +12,11 @@ task (fetch) has a Prefect retry, and just one (the E-utilities client already r
 each request with backoff). No result caching: every step reads the store, which changes
 between runs. Every step is safe to repeat, so a crashed run is finished by the next one.
 
-``serve_updates(review_dir)`` serves the flow on the ``[pubmed] schedule`` cron (what
-``litsieve serve DIR`` runs); for a team, deploy it to a work pool of a Prefect server.
+``litsieve serve DIR`` serves flows/review.py's review flow, which runs this flow first and
+then the review's own steps, on the ``[pubmed] schedule`` cron (it starts a local Prefect
+server when none is configured). ``serve_updates(review_dir)`` serves this flow alone on
+that schedule against the server at PREFECT_API_URL; for a team, deploy the review flow
+to a work pool of a Prefect server (flows.review.deploy_review).
 """
 
 from __future__ import annotations
@@ -114,5 +117,7 @@ def deployment_options(review_dir: str | Path) -> dict[str, Any]:
 
 
 def serve_updates(review_dir: str | Path) -> None:
-    """Serve the update flow on the review's ``[pubmed] schedule`` (blocks until stopped)."""
+    """Serve the update flow alone on the review's ``[pubmed] schedule`` (blocks until
+    stopped; needs a Prefect server at PREFECT_API_URL). ``litsieve serve`` serves the
+    review flow instead (flows.review.serve_review), the update first."""
     update_review.serve(**deployment_options(review_dir))
