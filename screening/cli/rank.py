@@ -31,9 +31,10 @@ def _model_option(value: str | None) -> str | None:
     return choose_name(value, available_rankers(), what="ranker", param_hint="--model")
 
 
-_BIAS_HELP = ("Stopping rule: how many times as likely as an irrelevant record the ranking "
-              "is assumed to put a relevant one next (1 = no better than random, the most "
-              "cautious). Default: 3, see screening.rank.stopping.")
+_BIAS_HELP = ("Stopping rule: assume this fixed ranking bias (how many times as likely as an "
+              "irrelevant record the ranking puts a relevant one next; 1 = no better than "
+              "random, the plain hypergeometric test). Default: estimated from the "
+              "screening history, see screening.rank.stopping.")
 
 
 @app.command("simulate")
@@ -57,7 +58,6 @@ def simulate_command(
     until every relevant record is found. Writes metrics.json and a recall curve (PNG).
     """
     from screening.rank.simulate import simulate
-    from screening.rank.stopping import RANKING_BIAS
 
     model = _resolve_model(model)
     with progress_bar() as bar:
@@ -73,7 +73,7 @@ def simulate_command(
             bar.update(tasks[index], completed=found)
 
         summary = simulate(dataset, output, seeds=seeds, model=model, batch_size=batch_size,
-                           stop_bias=RANKING_BIAS if bias is None else bias,
+                           stop_bias=bias,
                            progress=progress, embed_progress=embed_progress)
     run = summary["run"]
     table = Table(title=f"{dataset.name}: {run['n_records']:,} records, "
@@ -90,6 +90,7 @@ def simulate_command(
                       f"{row['recall_at_stop']:.3f}", f"{row['ms_per_step']:.1f}",
                       f"{row['seconds']:.1f}")
     out.print(table)
+    _print_simulated_stops(summary)
     out.print(f"Wrote {output / 'metrics.json'} and {output / 'recall.png'}")
 
 
@@ -109,14 +110,18 @@ def rank_command(
     """Rank the unscreened records from the title/abstract decisions so far.
 
     Prints the top of the screening queue and whether screening can stop: the
-    hypergeometric test of "recall < target" (Callaghan & Müller-Hansen 2020) and the
-    estimated number of relevant records still unscreened.
+    hypergeometric test of "recall < target" (Callaghan & Müller-Hansen 2020) on the
+    records screened in ranked order (decisions that carry a ranking's params hash), with
+    the ranking's bias estimated from that history, and the estimated number of relevant
+    records still unscreened. Imported decisions count as screened but are no sample:
+    with too few ranked decisions there is no stopping claim, and it says why.
     """
     import numpy as np
 
     from screening.rank.features import ranker_features
     from screening.rank.loop import UNLABELED, NotEnoughLabelsError, rank_unlabeled
-    from screening.rank.stopping import RANKING_BIAS, ranked_stop_test
+    from screening.rank.status import ranked_history, stopping_status
+    from screening.rank.stopping import StopRule
 
     model = _resolve_model(model)
     review_dir = open_review(directory)
@@ -177,16 +182,30 @@ def rank_command(
                 table.add_row(str(place), records[row].record_id, f"{score[row]:.3f}",
                               Text(records[row].title or ""))
             out.print(table)
-        screened = [_LABELS[str(d.outcome)] for d in timed]
-        bias = RANKING_BIAS if bias is None else bias
-        test = ranked_stop_test(screened, len(records), target=target, bias=bias)
-        verdict = "stop" if test.stop else "continue screening"
-        out.print(
-            f"Stopping rule (hypergeometric, ranking bias {bias:g}, recall target "
-            f"{target:.0%}, 95% confidence): "
-            f"p = {test.p_value:.3g}: {verdict}. Relevant records still unscreened: about "
-            f"{test.remaining:.1f} (95% interval {test.remaining_low}-{test.remaining_high}), "
-            f"from the last {test.n_sample} screened ({test.k_sample} relevant)")
+        history = store.decision_history(stage="title_abstract")
+        ranked, n_other, r_other = ranked_history(history, timed)
+        status_now = stopping_status(ranked, len(records), n_other=n_other, r_other=r_other,
+                                     rule=StopRule(target=target, bias=bias))
+        out.print(status_now.summary(), markup=False, highlight=False)
+
+
+def _print_simulated_stops(summary: dict) -> None:
+    """The stopping rule in the simulation: its method and assumption, and per seed its
+    estimate of the relevant records left at the stop beside the true number."""
+    rule = summary["run"]["stop_rule"]
+    params = ", ".join(f"{k} {v:g}" for k, v in rule["parameters"].items())
+    out.print(f"Stopping rule: {rule['method']} ({params}), tested after every record. "
+              f"{rule['assumption']}", markup=False, highlight=False)
+    for seed in summary["seeds"]:
+        if seed["left_estimate"] is None:
+            out.print(f"seed {seed['seed']}: the rule never said stop before the last record")
+            continue
+        level = 1 - rule["parameters"]["alpha"]
+        out.print(f"seed {seed['seed']}: stopped after {seed['stop_at']:g} records; relevant "
+                  f"records still unscreened then: estimated {seed['left_estimate']:.1f} "
+                  f"({level:.0%} interval {seed['left_low']}-{seed['left_high']}), truly "
+                  f"{seed['left_at_stop']}; recall {seed['recall_at_stop']:.3f}",
+                  markup=False, highlight=False)
 
 
 def _resolve_model(model: str | None) -> str:
