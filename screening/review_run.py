@@ -305,7 +305,7 @@ def review_status(store: ReviewStore, review: ReviewDir, counts: Any) -> dict[st
 
     conflicts = ScreeningService(store, review.config).conflicts()
     return {"stages": stage_counts(counts),
-            "stopping": stopping_verdict(store).text(),
+            "stopping": stopping_verdict(store).summary(),
             "conflicts": dict(Counter(str(c.stage) for c in conflicts)),
             "dedup_maybe_pairs": len(store.latest_links(outcome="maybe"))}
 

@@ -15,10 +15,10 @@ that a reviewer has voted to include (or maybe) are left for people.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Any
 
 from screening.model import Outcome, Stage
+from screening.rank.status import StoppingStatus, ranked_history, stopping_status
+from screening.rank.stopping import StopRule
 from screening.store import DecisionRow, ReviewStore
 from screening.store import votes as sql
 from screening.store._common import utcnow
@@ -26,83 +26,35 @@ from screening.votes.consensus import live_votes
 from screening.votes.ranking import IMPORT_ORDER
 from screening.votes.service import VoteError
 
-__all__ = ["StoppingVerdict", "approve_automation", "stopping_verdict"]
+__all__ = ["approve_automation", "stopping_verdict"]
 
 TA = Stage.TITLE_ABSTRACT.value
 _RELEVANT = (Outcome.INCLUDE.value, Outcome.MAYBE.value)
-_SCREENED = (*_RELEVANT, Outcome.EXCLUDE.value)
+#: What the stopping rule counts as screened (maybe is not: as in ``rank --status``).
+_SCREENED = (Outcome.INCLUDE.value, Outcome.EXCLUDE.value)
 
 
-@dataclass(frozen=True, slots=True)
-class StoppingVerdict:
-    """What the stopping rule says about the review now (JSON-ready with ``as_dict``)."""
-
-    applies: bool
-    stop: bool
-    reason: str
-    method: str
-    target: float
-    n_ranked: int
-    n_total: int
-    p_value: float | None = None
-    remaining: float | None = None
-    remaining_low: int | None = None
-    remaining_high: int | None = None
-    parameters: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def text(self) -> str:
-        if not self.applies:
-            return f"No stopping claim: {self.reason}"
-        verdict = "the recall target is met: screening may stop" if self.stop else (
-            "keep screening")
-        return (f"{self.method}, recall target {self.target:.0%}: p = {self.p_value:.3g}, "
-                f"{verdict}. Relevant records still unscreened: about {self.remaining:.1f} "
-                f"(95% interval {self.remaining_low}-{self.remaining_high}).")
-
-
-def _ranked_sequence(store: ReviewStore) -> tuple[list[int], int, int]:
-    """(labels in ranked screening order, records screened without a ranking, records to
-    screen in all)."""
-    decided = [d for d in store.latest_record_decisions(stage=TA)
-               if str(d.outcome) in _SCREENED]
-    ranked = sorted((d for d in decided if d.params_hash and d.params_hash != IMPORT_ORDER),
-                    key=lambda d: (d.decided_at, d.decision_id or 0))
-    with store.engine.connect() as conn:
-        current = sql.current_ranking(conn, TA)
-    n_total = current["n_records"] if current else len(decided)
-    return ([1 if str(d.outcome) in _RELEVANT else 0 for d in ranked],
-            len(decided) - len(ranked), n_total)
-
-
-def stopping_verdict(store: ReviewStore, *, target: float = 0.95) -> StoppingVerdict:
-    """The stopping rule on the records screened in ranked order so far."""
-    from screening.rank.stopping import ranked_stop_test
-
-    labels, unranked, n_total = _ranked_sequence(store)
-    method = "hypergeometric test on the ranked screening (bias 1)"
-    params = {"bias": 1.0, "alpha": 0.05}
-    if not labels:
-        why = ("no title/abstract decision was taken from a litsieve ranking yet"
-               + (f" ({unranked} were taken without one)" if unranked else ""))
-        return StoppingVerdict(False, False, why, method, target, 0, n_total,
-                               parameters=params)
-    test = ranked_stop_test(labels, max(n_total - unranked, len(labels)), target=target,
-                            bias=1.0)
-    return StoppingVerdict(True, test.stop, "", method, target, len(labels), n_total,
-                           test.p_value, test.remaining, test.remaining_low,
-                           test.remaining_high, params)
+def stopping_verdict(store: ReviewStore, *, target: float = 0.95) -> StoppingStatus:
+    """The review's stopping status: the rule ``litsieve rank --status`` applies (the
+    default :class:`StopRule`, bias estimated from the screening history), over the
+    title/abstract decisions, the ranked ones forming its sample."""
+    latest = [d for d in store.latest_record_decisions(stage=TA)
+              if str(d.outcome) in _SCREENED]
+    ranked, n_other, r_other = ranked_history(store.decision_history(stage=TA), latest)
+    duplicates = sum(1 for d in store.latest_record_decisions(stage=Stage.DEDUPLICATION)
+                     if d.outcome == Outcome.DUPLICATE)
+    n_total = max(store.count_records() - duplicates, len(latest))
+    return stopping_status(ranked, n_total, n_other=n_other, r_other=r_other,
+                           rule=StopRule(target=target))
 
 
 def approve_automation(store: ReviewStore, lead_id: str, *, target: float = 0.95) -> int:
     """Exclude the records left in the title/abstract queue by automation, when the
     stopping rule says the target is met; returns how many. VoteError (409) otherwise."""
     verdict = stopping_verdict(store, target=target)
-    if not (verdict.applies and verdict.stop):
+    if not (verdict.claim and verdict.stop):
         raise VoteError("the stopping rule does not support stopping now: " + (
-            verdict.reason if not verdict.applies else verdict.text()), 409)
+            verdict.reason if not verdict.claim else verdict.summary()), 409)
     with sql.locked(store.engine, f"queue:{TA}") as conn:
         ranking = sql.current_ranking(conn, TA)
         if ranking is None or ranking["actor"] == IMPORT_ORDER:
@@ -111,7 +63,7 @@ def approve_automation(store: ReviewStore, lead_id: str, *, target: float = 0.95
                                                         limit=10**9)]
         decided = sql.effective_decisions(conn, TA, open_ids)
         votes = sql.vote_rows(conn, TA, open_ids)
-        note = json.dumps({"rule": verdict.as_dict(), "approved_by": f"human:{lead_id}",
+        note = json.dumps({"rule": verdict.to_dict(), "approved_by": f"human:{lead_id}",
                            "approved_at": utcnow().isoformat()}, sort_keys=True)
         excluded = [r for r in open_ids if r not in decided and not any(
             v.outcome in _RELEVANT for v in live_votes(votes.get((r, TA), [])))]

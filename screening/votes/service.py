@@ -555,7 +555,7 @@ class ScreeningService:
     # -- stopping and automation -----------------------------------------------------------
 
     def stopping(self):
-        """What the stopping rule says now (:class:`screening.votes.automation.StoppingVerdict`)."""
+        """What the stopping rule says now (:class:`screening.rank.status.StoppingStatus`)."""
         from screening.votes.automation import stopping_verdict
 
         return stopping_verdict(self.store)

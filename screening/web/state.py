@@ -41,7 +41,7 @@ class WebState:
 
     def stopping_text(self) -> str:
         """What the stopping rule says about the title/abstract screening, as a sentence."""
-        return self.service.stopping().text()
+        return self.service.stopping().summary()
 
 
 def web_state(request: Request) -> WebState:

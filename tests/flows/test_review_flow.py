@@ -170,7 +170,9 @@ def test_review_flow_end_to_end_then_nothing_new(tmp_path, monkeypatch, capsys) 
     assert "included 3 studies (4 reports)" in printed
     assert f"Included: 4 records in {directory / 'exports' / 'included.csv'}" in printed
     assert "form.xlsx (created): 8 of 8 rows left to fill" in printed
-    assert "Stopping: No stopping claim" in printed
+    assert "Stopping: Stopping rule (" in printed
+    assert "no claim: the 12 title/abstract decisions were imported, not taken from a " \
+        "litsieve ranking" in printed
     for name in ("prisma.svg", "prisma.png", "exports/included.csv", "extraction/form.xlsx"):
         assert (directory / name).stat().st_size > 0, name
     with review.open_store() as store:

@@ -178,11 +178,11 @@ def test_lead_only_endpoints_are_403_for_reviewers(client, tokens, web_review) -
 
 def test_automation_is_refused_until_the_stopping_rule_allows_it(client, tokens) -> None:
     stopping = client.get("/api/stopping", headers=bearer(tokens["ann"])).json()
-    assert stopping["applies"] is False and stopping["text"].startswith("No stopping claim")
+    assert stopping["claim"] is False and "no claim: no record is screened yet" in stopping["text"]
     response = client.post("/api/automation/approve", headers=bearer(tokens["lead"]))
     assert response.status_code == 409
     assert response.json()["detail"].startswith(
-        "the stopping rule does not support stopping now: no title/abstract decision")
+        "the stopping rule does not support stopping now: no record is screened yet")
 
 
 WORDS = ("ketamine pain trial opioid nerve block infusion dose cohort survey rats mice "

@@ -38,7 +38,7 @@ def stopping(account: ApiAccount,
     applies, whether screening may stop, its statistics, and the sentence the pages show
     (``text``)."""
     verdict = state.service.stopping()
-    return {**verdict.as_dict(), "text": verdict.text()}
+    return {**verdict.to_dict(), "text": verdict.summary()}
 
 
 @router.get("/prisma")

@@ -51,8 +51,8 @@ def dashboard_page(request: Request, state: WebState, *, error: str | None = Non
         "conflicts": sum(p.conflicts for p in progress),
         "accounts": state.store.accounts(),
         "prisma_svg": inline_svg(state.prisma_svg()),
-        "stopping": verdict.text(),
-        "may_stop": verdict.applies and verdict.stop,
+        "stopping": verdict.summary(),
+        "may_stop": bool(verdict.claim and verdict.stop),
         "notice": DASHBOARD_NOTICES.get(request.query_params.get("done", "")),
         "error": error,
     }, status_code=status_code)

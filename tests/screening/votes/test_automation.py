@@ -53,9 +53,8 @@ def screen(svc: ScreeningService, n: int, include: set[int], *, rank_after: int 
 
 def test_no_claim_without_ranked_decisions(svc) -> None:
     verdict = stopping_verdict(svc.store)
-    assert not verdict.applies and "no title/abstract decision was taken from a litsieve " \
-        "ranking yet" in verdict.reason
-    assert verdict.text().startswith("No stopping claim: ")
+    assert not verdict.claim and verdict.reason == "no record is screened yet"
+    assert "no claim: no record is screened yet" in verdict.summary()
     with pytest.raises(VoteError, match="does not support stopping now") as caught:
         svc.approve_automation("lea")
     assert caught.value.status == 409
@@ -64,12 +63,12 @@ def test_no_claim_without_ranked_decisions(svc) -> None:
 def test_the_lead_excludes_the_rest_once_the_rule_allows(svc) -> None:
     screen(svc, 20, include={0, 3})
     early = svc.stopping()
-    assert early.applies and not early.stop and "nan" not in early.text()
-    with pytest.raises(VoteError, match="keep screening"):
+    assert early.claim and not early.stop and "nan" not in early.summary()
+    with pytest.raises(VoteError, match="continue screening"):
         svc.approve_automation("lea")
     screen(svc, 96, include=set(), rank_after=-1)  # 116 of 120 screened, the last 113 irrelevant
     verdict = svc.stopping()
-    assert verdict.stop, verdict.text()
+    assert verdict.stop, verdict.summary()
     excluded = svc.approve_automation("lea")
     assert excluded == 4
     assert svc.next_record("ann", TA) is None
