@@ -48,77 +48,41 @@ SQLITE_BEGIN = "litsieve_sqlite_begin"
 
 #: The same for the links table (deduplication decisions about pairs).
 LINKS_APPEND_ONLY_MESSAGE = "links are append-only: add a new link instead"
-
-_SQLITE_TRIGGERS = tuple(
-    f"""CREATE TRIGGER IF NOT EXISTS decisions_no_{verb.lower()}
-BEFORE {verb} ON decisions
-BEGIN
-    SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}');
-END"""
-    for verb in ("UPDATE", "DELETE")
-)
-_SQLITE_LINK_TRIGGERS = tuple(
-    f"""CREATE TRIGGER IF NOT EXISTS links_no_{verb.lower()}
-BEFORE {verb} ON links
-BEGIN
-    SELECT RAISE(ABORT, '{LINKS_APPEND_ONLY_MESSAGE}');
-END"""
-    for verb in ("UPDATE", "DELETE")
-)
-_PG_LINK_TRIGGERS = (
-    f"""CREATE OR REPLACE FUNCTION litsieve_links_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '{LINKS_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
-END
-$$""",
-    """CREATE TRIGGER links_no_update_or_delete
-BEFORE UPDATE OR DELETE ON links
-FOR EACH ROW EXECUTE FUNCTION litsieve_links_append_only()""",
-    """CREATE TRIGGER links_no_truncate
-BEFORE TRUNCATE ON links
-FOR EACH STATEMENT EXECUTE FUNCTION litsieve_links_append_only()""",
-)
-
 #: The same for the retractions table (imports taken back).
 RETRACTIONS_APPEND_ONLY_MESSAGE = "retractions are append-only: a retraction is never undone"
-_SQLITE_RETRACTION_TRIGGERS = tuple(
-    f"""CREATE TRIGGER IF NOT EXISTS retractions_no_{verb.lower()}
-BEFORE {verb} ON retractions
-BEGIN
-    SELECT RAISE(ABORT, '{RETRACTIONS_APPEND_ONLY_MESSAGE}');
-END"""
-    for verb in ("UPDATE", "DELETE")
-)
-_PG_RETRACTION_TRIGGERS = (
-    f"""CREATE OR REPLACE FUNCTION litsieve_retractions_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '{RETRACTIONS_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
-END
-$$""",
-    """CREATE TRIGGER retractions_no_update_or_delete
-BEFORE UPDATE OR DELETE ON retractions
-FOR EACH ROW EXECUTE FUNCTION litsieve_retractions_append_only()""",
-    """CREATE TRIGGER retractions_no_truncate
-BEFORE TRUNCATE ON retractions
-FOR EACH STATEMENT EXECUTE FUNCTION litsieve_retractions_append_only()""",
-)
+#: The same for the votes table (reviewers' screening votes in the web app).
+VOTES_APPEND_ONLY_MESSAGE = "votes are append-only: vote again or withdraw instead"
 
-_PG_TRIGGERS = (
-    f"""CREATE OR REPLACE FUNCTION litsieve_decisions_append_only() RETURNS trigger
+#: Each append-only table and the message its triggers give.
+_APPEND_ONLY = {"decisions": APPEND_ONLY_MESSAGE, "links": LINKS_APPEND_ONLY_MESSAGE,
+                "retractions": RETRACTIONS_APPEND_ONLY_MESSAGE,
+                "votes": VOTES_APPEND_ONLY_MESSAGE}
+
+
+def _append_only(table: str, message: str, *, sqlite: bool) -> tuple[str, ...]:
+    """The statements making ``table`` append-only: UPDATE and DELETE (and TRUNCATE on
+    PostgreSQL) fail with ``message``. Safe to run again on a store that has them."""
+    if sqlite:
+        return tuple(f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()}
+BEFORE {verb} ON {table}
+BEGIN
+    SELECT RAISE(ABORT, '{message}');
+END""" for verb in ("UPDATE", "DELETE"))
+    function = f"litsieve_{table}_append_only"
+    return (
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
+    RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';
 END
 $$""",
-    """CREATE TRIGGER decisions_no_update_or_delete
-BEFORE UPDATE OR DELETE ON decisions
-FOR EACH ROW EXECUTE FUNCTION litsieve_decisions_append_only()""",
-    """CREATE TRIGGER decisions_no_truncate
-BEFORE TRUNCATE ON decisions
-FOR EACH STATEMENT EXECUTE FUNCTION litsieve_decisions_append_only()""",
-)
+        f"""CREATE OR REPLACE TRIGGER {table}_no_update_or_delete
+BEFORE UPDATE OR DELETE ON {table}
+FOR EACH ROW EXECUTE FUNCTION {function}()""",
+        f"""CREATE OR REPLACE TRIGGER {table}_no_truncate
+BEFORE TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
+    )
 
 
 def sqlite_url(review_dir: Path) -> str:
@@ -222,39 +186,14 @@ def _check_version(found: int, where: str) -> None:
         )
 
 
-#: The same for the votes table (reviewers' screening votes in the web app).
-VOTES_APPEND_ONLY_MESSAGE = "votes are append-only: vote again or withdraw instead"
-_SQLITE_VOTE_TRIGGERS = tuple(
-    f"""CREATE TRIGGER IF NOT EXISTS votes_no_{verb.lower()}
-BEFORE {verb} ON votes
-BEGIN
-    SELECT RAISE(ABORT, '{VOTES_APPEND_ONLY_MESSAGE}');
-END"""
-    for verb in ("UPDATE", "DELETE")
-)
-_PG_VOTE_TRIGGERS = (
-    f"""CREATE OR REPLACE FUNCTION litsieve_votes_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '{VOTES_APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation';
-END
-$$""",
-    """CREATE OR REPLACE TRIGGER votes_no_update_or_delete
-BEFORE UPDATE OR DELETE ON votes
-FOR EACH ROW EXECUTE FUNCTION litsieve_votes_append_only()""",
-    """CREATE OR REPLACE TRIGGER votes_no_truncate
-BEFORE TRUNCATE ON votes
-FOR EACH STATEMENT EXECUTE FUNCTION litsieve_votes_append_only()""",
-)
 _VERSION_5_TABLES = (schema.accounts, schema.api_tokens, schema.login_attempts, schema.votes,
                      schema.claims, schema.rankings, schema.queue, schema.documents)
 
 
-def _triggers(sqlite: bool) -> tuple[str, ...]:
-    if sqlite:
-        return (_SQLITE_TRIGGERS + _SQLITE_LINK_TRIGGERS + _SQLITE_RETRACTION_TRIGGERS
-                + _SQLITE_VOTE_TRIGGERS)
-    return _PG_TRIGGERS + _PG_LINK_TRIGGERS + _PG_RETRACTION_TRIGGERS + _PG_VOTE_TRIGGERS
+def _triggers(sqlite: bool, tables: tuple[str, ...] = tuple(_APPEND_ONLY)) -> tuple[str, ...]:
+    """The append-only triggers of ``tables`` (default: every append-only table)."""
+    return tuple(statement for table in tables
+                 for statement in _append_only(table, _APPEND_ONLY[table], sqlite=sqlite))
 
 
 def _sources_sha256_not_unique(conn: Connection, sqlite: bool) -> None:
@@ -304,7 +243,7 @@ def _migrate_in(conn: Connection, found: int, sqlite: bool) -> None:
             return  # another process migrated it meanwhile
         if found < 2:
             schema.links.create(conn, checkfirst=True)
-            for statement in _SQLITE_LINK_TRIGGERS if sqlite else _PG_LINK_TRIGGERS:
+            for statement in _triggers(sqlite, ("links",)):
                 conn.exec_driver_sql(statement)
         if found < 3:
             schema.dedup_keys.create(conn, checkfirst=True)
@@ -312,14 +251,12 @@ def _migrate_in(conn: Connection, found: int, sqlite: bool) -> None:
             _sources_sha256_not_unique(conn, sqlite)
             if not sa.inspect(conn).has_table("retractions"):
                 schema.retractions.create(conn)
-                retraction_triggers = (_SQLITE_RETRACTION_TRIGGERS if sqlite
-                                       else _PG_RETRACTION_TRIGGERS)
-                for statement in retraction_triggers:
+                for statement in _triggers(sqlite, ("retractions",)):
                     conn.exec_driver_sql(statement)
         if found < 5:
             for table in _VERSION_5_TABLES:
                 table.create(conn, checkfirst=True)
-            for statement in _SQLITE_VOTE_TRIGGERS if sqlite else _PG_VOTE_TRIGGERS:
+            for statement in _triggers(sqlite, ("votes",)):
                 conn.exec_driver_sql(statement)
         conn.execute(
             schema.meta.update()
