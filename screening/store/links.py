@@ -8,7 +8,7 @@ overruled). Nothing is ever updated or deleted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,14 +74,15 @@ class LinkRow:
         )
 
 
-def latest_links_query() -> sa.Select:
+def latest_links_query(record_ids: Iterable[str] | None = None) -> sa.Select:
     """The latest link of every pair (highest link_id: links are append-only); pairs with
-    a record of a retracted source are left out."""
-    newest = (
-        sa.select(sa.func.max(links.c.link_id).label("link_id"))
-        .group_by(links.c.record_a, links.c.record_b)
-        .subquery()
-    )
+    a record of a retracted source are left out; ``record_ids``: only the pairs holding one
+    of them."""
+    newest = sa.select(sa.func.max(links.c.link_id).label("link_id"))
+    if record_ids is not None:  # only the pairs with one of these records (by the indexes)
+        ids = list(record_ids)
+        newest = newest.where(sa.or_(links.c.record_a.in_(ids), links.c.record_b.in_(ids)))
+    newest = newest.group_by(links.c.record_a, links.c.record_b).subquery()
     return (
         sa.select(links)
         .join(newest, links.c.link_id == newest.c.link_id)

@@ -470,10 +470,12 @@ class ReviewStore:
             raise StoreError(f"the store refused a link: {exc.orig}") from exc
         return len(batch)
 
-    def latest_links(self, *, outcome: str | None = None) -> list[LinkRow]:
+    def latest_links(self, *, outcome: str | None = None,
+                     record_ids: Iterable[str] | None = None) -> list[LinkRow]:
         """The current state of every linked pair (its latest link), oldest first; pairs
-        with a record of a retracted source are left out."""
-        query = latest_links_query()
+        with a record of a retracted source are left out. ``record_ids``: only the pairs
+        holding one of these records."""
+        query = latest_links_query(record_ids)
         with self.engine.connect() as conn:
             rows = [LinkRow.from_row(row) for row in conn.execute(query).mappings()]
         return [row for row in rows if outcome is None or row.outcome == outcome]

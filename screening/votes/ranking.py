@@ -115,7 +115,8 @@ def _take_lease(store: ReviewStore, owner: str) -> bool:
         found = conn.execute(sa.select(meta.c.value).where(meta.c.key == _LEASE)).scalar()
         if found is not None:
             holder, _, since = found.partition("@")
-            taken = since and now - _parse(since) < timedelta(seconds=_LEASE_SECONDS)
+            taken = since and now - datetime.fromisoformat(since) < timedelta(
+                seconds=_LEASE_SECONDS)
             if taken and holder != owner:
                 return False
             conn.execute(meta.update().where(meta.c.key == _LEASE)
@@ -123,10 +124,6 @@ def _take_lease(store: ReviewStore, owner: str) -> bool:
         else:
             conn.execute(meta.insert().values(key=_LEASE, value=f"{owner}@{now.isoformat()}"))
     return True
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def _drop_lease(store: ReviewStore, owner: str) -> None:

@@ -287,10 +287,10 @@ class ScreeningService:
             sa.select(r.record_id).join_from(records, sources, r.source_id == s.source_id)
             .where(r.status == "ok", active_source(r.source_id))
             .order_by(s.imported_at, s.source_id, r.ordinal)) if i not in duplicates]
-        ranking_id = sql.create_ranking(
+        sql.create_ranking(
             conn, stage=Stage.TITLE_ABSTRACT, actor=IMPORT_ORDER, params_hash=IMPORT_ORDER,
             n_included=0, n_excluded=0, rows=[(i, None, i in decided) for i in ids])
-        return sql.current_ranking(conn, Stage.TITLE_ABSTRACT) or {"ranking_id": ranking_id}
+        return sql.current_ranking(conn, Stage.TITLE_ABSTRACT)
 
     # -- votes ----------------------------------------------------------------------------
 
@@ -487,9 +487,8 @@ class ScreeningService:
 
     def _cluster_databases(self, record_id: str, record) -> tuple[str, ...]:
         linked = {record_id}
-        for link in self.store.latest_links(outcome="duplicate"):
-            if record_id in (link.record_a, link.record_b):
-                linked |= {link.record_a, link.record_b}
+        for link in self.store.latest_links(outcome="duplicate", record_ids=[record_id]):
+            linked |= {link.record_a, link.record_b}
         found = self.store.records_by_id(linked) if len(linked) > 1 else {record_id: record}
         return tuple(sorted({str(r.source.database) for r in found.values()
                              if r.source.database}))

@@ -259,3 +259,24 @@ def test_concurrent_reviewers_never_over_vote(store_target) -> None:
     assert len(set(log)) == len(log)  # nobody voted twice on one record
     with store_target.connect() as store:
         assert len(store.latest_record_decisions(stage=TA)) == 10
+
+
+def test_a_record_shows_the_databases_of_its_duplicates(store) -> None:
+    from screening.store import LinkRow
+
+    svc = service(store, votes=1)
+    run = store.begin_run("import", {})
+    import_file(store, DATA / "ris" / "ketamine_embase.ris", run_id=run)
+    store.finish_run(run, "ok")
+    pubmed = svc.next_record("ann", TA).record_id
+    embase = next(r.record_id for r in store.iter_records() if r.source.database == "Embase")
+    other = next(r.record_id for r in store.iter_records()
+                 if r.source.database == "Embase" and r.record_id != embase)
+    store.add_links([LinkRow(record_a=pubmed, record_b=embase, outcome="duplicate",
+                             rule_id="test", actor="human:ann"),
+                     LinkRow(record_a=embase, record_b=other, outcome="maybe",
+                             rule_id="test", actor="human:ann")])
+    assert [(link.record_a, link.record_b) for link in
+            store.latest_links(record_ids=[pubmed])] == [tuple(sorted((pubmed, embase)))]
+    assert len(store.latest_links(record_ids=[embase])) == 2
+    assert svc.record_view(pubmed, "ann", TA).databases == ("Embase", "PubMed")
