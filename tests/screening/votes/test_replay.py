@@ -84,3 +84,26 @@ def test_a_vote_for_an_unknown_record_names_the_line(tmp_path: Path, capsys,
     assert code == 1
     assert f"{path}:2: native_id: no record of this review has this id (got '99999999')" in err
     assert "nothing was replayed; fix the file" in err
+
+
+def test_replay_errors_name_the_file_and_what_is_missing(tmp_path: Path, capsys,
+                                                         monkeypatch) -> None:
+    monkeypatch.delenv("LITSIEVE_DATABASE_URL", raising=False)
+    review = tmp_path / "review"
+    assert run(capsys, "init", review, "--config", EXAMPLE)[0] == 0
+    assert run(capsys, "import", review)[0] == 0
+    code, _, err = run(capsys, "votes", "replay", review, tmp_path / "none.csv")
+    assert code == 1 and f"error: {tmp_path / 'none.csv'}: no such file" in err
+    header = tmp_path / "header.csv"
+    header.write_text("native_id,reviewer\n31002418,ann\n", encoding="utf-8")
+    code, _, err = run(capsys, "votes", "replay", review, header)
+    assert code == 1
+    assert f"{header}:1: header: missing column (got 'stage')" in err
+    assert f"{header}:1: header: missing column (got 'vote')" in err
+    assert "nothing was replayed; fix the header" in err
+    gap = tmp_path / "gap.csv"  # ann's vote for the first record of the queue is missing
+    gap.write_text("native_id,database,stage,reviewer,vote\n"
+                   "29877102,PubMed,title_abstract,ann,include\n", encoding="utf-8")
+    code, _, err = run(capsys, "votes", "replay", review, gap)
+    assert code == 1
+    assert "ann has no vote for record" in err and "which the queue offers them next" in err
